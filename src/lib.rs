@@ -1,0 +1,16 @@
+//! Fashion-MNIST in the browser: a pure-Rust core (dataset, augmentation, batching, models,
+//! training, metrics, settings) that knows nothing of the web, and, for wasm32 only, the thin
+//! web layer in [`web`] that drives it from a page and a Web Worker.
+
+#![recursion_limit = "256"]
+
+pub mod augment;
+pub mod batch;
+pub mod dataset;
+pub mod metrics;
+pub mod model;
+pub mod settings;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,212 @@
+//! The CNN architectures. Each exposes its penultimate features (after their ReLU: what the
+//! SVM is fitted on) and a linear head on top of them. Burn 0.22 dispatches on the device at
+//! run time, so one model type serves the CPU and WebGPU backends alike.
+
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::dataset::{IMAGE_SIDE, NUM_CLASSES};
+
+/// Which network to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Arch {
+    /// The original report's model: Conv(32) → MaxPool → Dense(128) → Dense(10).
+    OneConv,
+    /// The report's proposed model: three convolutions, Dense(64) → Dense(10).
+    ThreeConv,
+    /// Our default: two padded conv blocks with batch norm, Dense(128) with dropout.
+    #[default]
+    BnCnn,
+}
+
+impl Arch {
+    pub const ALL: [Arch; 3] = [Arch::OneConv, Arch::ThreeConv, Arch::BnCnn];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::OneConv => "one-conv",
+            Arch::ThreeConv => "three-conv",
+            Arch::BnCnn => "bn-cnn",
+        }
+    }
+
+    /// Width of the penultimate layer, the feature vector the SVM sees.
+    pub fn feature_dim(self) -> usize {
+        match self {
+            Arch::OneConv => 128,
+            Arch::ThreeConv => 64,
+            Arch::BnCnn => 128,
+        }
+    }
+
+    pub fn init(self, device: &Device) -> Model {
+        match self {
+            Arch::OneConv => Model::OneConv(OneConv::new(device)),
+            Arch::ThreeConv => Model::ThreeConv(ThreeConv::new(device)),
+            Arch::BnCnn => Model::BnCnn(BnCnn::new(device)),
+        }
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Arch {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Arch::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Arch::ALL.iter().map(|a| a.name()).collect();
+            format!("unknown architecture \"{s}\": use one of {}", names.join(", "))
+        })
+    }
+}
+
+fn conv(c_in: usize, c_out: usize, padded: bool, device: &Device) -> Conv2d {
+    let padding = if padded { PaddingConfig2d::Same } else { PaddingConfig2d::Valid };
+    Conv2dConfig::new([c_in, c_out], [3, 3]).with_padding(padding).init(device)
+}
+
+fn pool2() -> MaxPool2d {
+    MaxPool2dConfig::new([2, 2]).init()
+}
+
+#[derive(Module, Debug)]
+pub struct OneConv {
+    conv: Conv2d,
+    pool: MaxPool2d,
+    fc: Linear,
+    out: Linear,
+}
+
+impl OneConv {
+    const SIDE: usize = (IMAGE_SIDE - 2) / 2; // 13
+
+    pub fn new(device: &Device) -> Self {
+        Self {
+            conv: conv(1, 32, false, device),
+            pool: pool2(),
+            fc: LinearConfig::new(32 * Self::SIDE * Self::SIDE, 128).init(device),
+            out: LinearConfig::new(128, NUM_CLASSES).init(device),
+        }
+    }
+
+    fn features(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(self.conv.forward(x)));
+        relu(self.fc.forward(x.flatten(1, 3)))
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct ThreeConv {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    conv3: Conv2d,
+    pool: MaxPool2d,
+    fc: Linear,
+    out: Linear,
+}
+
+impl ThreeConv {
+    pub fn new(device: &Device) -> Self {
+        Self {
+            conv1: conv(1, 32, false, device),
+            conv2: conv(32, 64, false, device),
+            conv3: conv(64, 64, false, device),
+            pool: pool2(),
+            // 28 → 26 → 13 → 11 → 5 → 3
+            fc: LinearConfig::new(64 * 3 * 3, 64).init(device),
+            out: LinearConfig::new(64, NUM_CLASSES).init(device),
+        }
+    }
+
+    fn features(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(self.conv1.forward(x)));
+        let x = self.pool.forward(relu(self.conv2.forward(x)));
+        let x = relu(self.conv3.forward(x));
+        relu(self.fc.forward(x.flatten(1, 3)))
+    }
+}
+
+/// Padded convolutions keep the garment's edges in play; batch norm lets Adam use a larger
+/// step; dropout on the 128 features keeps them from memorising, which also helps the SVM.
+#[derive(Module, Debug)]
+pub struct BnCnn {
+    conv1: Conv2d,
+    bn1: BatchNorm,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    pool: MaxPool2d,
+    fc: Linear,
+    dropout: Dropout,
+    out: Linear,
+}
+
+impl BnCnn {
+    pub fn new(device: &Device) -> Self {
+        Self {
+            conv1: conv(1, 32, true, device),
+            bn1: BatchNormConfig::new(32).init(device),
+            conv2: conv(32, 64, true, device),
+            bn2: BatchNormConfig::new(64).init(device),
+            pool: pool2(),
+            // 28 → 14 → 7
+            fc: LinearConfig::new(64 * 7 * 7, 128).init(device),
+            dropout: DropoutConfig::new(0.3).init(),
+            out: LinearConfig::new(128, NUM_CLASSES).init(device),
+        }
+    }
+
+    fn features(&self, x: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(self.bn1.forward(self.conv1.forward(x))));
+        let x = self.pool.forward(relu(self.bn2.forward(self.conv2.forward(x))));
+        relu(self.fc.forward(x.flatten(1, 3)))
+    }
+}
+
+/// Any of the architectures, as one module the optimizer and the record format can handle.
+#[derive(Module, Debug)]
+pub enum Model {
+    OneConv(OneConv),
+    ThreeConv(ThreeConv),
+    BnCnn(BnCnn),
+}
+
+impl Model {
+    pub fn arch(&self) -> Arch {
+        match self {
+            Model::OneConv(_) => Arch::OneConv,
+            Model::ThreeConv(_) => Arch::ThreeConv,
+            Model::BnCnn(_) => Arch::BnCnn,
+        }
+    }
+
+    /// Penultimate activations, `[batch, feature_dim]`, for images `[batch, 1, 28, 28]`.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
+        match self {
+            Model::OneConv(m) => m.features(images),
+            Model::ThreeConv(m) => m.features(images),
+            Model::BnCnn(m) => m.features(images),
+        }
+    }
+
+    /// Class scores (logits) from penultimate features.
+    pub fn head(&self, features: Tensor<2>) -> Tensor<2> {
+        match self {
+            Model::OneConv(m) => m.out.forward(features),
+            Model::ThreeConv(m) => m.out.forward(features),
+            Model::BnCnn(m) => m.out.forward(m.dropout.forward(features)),
+        }
+    }
+
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.head(self.features(images))
+    }
+}

@@ -1,0 +1,191 @@
+//! Run settings and their parsing from the page's URL query (`?arch=three-conv&epochs=2`).
+//! Invalid values are errors with a message meant for the user, never silently replaced.
+
+use crate::model::Arch;
+use std::str::FromStr;
+
+/// Which compute backend to train on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum BackendChoice {
+    /// WebGPU when the browser gives an adapter, else the CPU.
+    #[default]
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+impl FromStr for BackendChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "webgpu" => Ok(Self::WebGpu),
+            "cpu" => Ok(Self::Cpu),
+            _ => Err(format!("unknown backend \"{s}\": use auto, webgpu or cpu")),
+        }
+    }
+}
+
+/// Whether to start from the model shipped with the page or from scratch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ModelChoice {
+    #[default]
+    Pretrained,
+    None,
+}
+
+impl FromStr for ModelChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pretrained" => Ok(Self::Pretrained),
+            "none" => Ok(Self::None),
+            _ => Err(format!("unknown model \"{s}\": use pretrained or none")),
+        }
+    }
+}
+
+/// Hyperparameters of one training run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainSettings {
+    pub arch: Arch,
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub lr: f64,
+    pub augment: bool,
+    pub train_limit: Option<usize>,
+    pub test_limit: Option<usize>,
+    pub seed: u64,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self {
+            arch: Arch::default(),
+            epochs: 3,
+            batch_size: 64,
+            lr: 1e-3,
+            augment: false,
+            train_limit: None,
+            test_limit: None,
+            seed: 42,
+        }
+    }
+}
+
+/// Everything the URL can set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    pub backend: BackendChoice,
+    pub model: ModelChoice,
+    pub autostart: bool,
+    pub data_url: String,
+    pub svm_lambda: Option<f64>,
+    pub train: TrainSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            backend: BackendChoice::Auto,
+            model: ModelChoice::Pretrained,
+            autostart: false,
+            data_url: "./data/".to_string(),
+            svm_lambda: None,
+            train: TrainSettings::default(),
+        }
+    }
+}
+
+fn parse_num<T: FromStr>(key: &str, value: &str, what: &str) -> Result<T, String> {
+    value.trim().parse().map_err(|_| format!("{key}=\"{value}\" is not {what}"))
+}
+
+fn positive(key: &str, value: &str) -> Result<usize, String> {
+    match parse_num::<usize>(key, value, "a whole number")? {
+        0 => Err(format!("{key} must be at least 1")),
+        n => Ok(n),
+    }
+}
+
+fn flag(key: &str, value: &str) -> Result<bool, String> {
+    match value {
+        "1" | "true" | "on" => Ok(true),
+        "0" | "false" | "off" => Ok(false),
+        _ => Err(format!("{key}=\"{value}\": use 1 or 0")),
+    }
+}
+
+fn positive_real(key: &str, value: &str, max: f64) -> Result<f64, String> {
+    let x: f64 = parse_num(key, value, "a number")?;
+    if !(x > 0.0 && x <= max) || !x.is_finite() {
+        return Err(format!("{key} must be a number above 0 and at most {max}"));
+    }
+    Ok(x)
+}
+
+/// Decodes `%XX` escapes and `+`; enough for the values this page takes.
+fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(hi), Some(lo)) => {
+                        out.push((hi * 16 + lo) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Settings {
+    /// Parses a query string (with or without the leading `?`). Unknown keys are ignored so
+    /// other tools can add their own; a known key with a bad value is an error.
+    pub fn from_query(query: &str) -> Result<Self, String> {
+        let mut s = Settings::default();
+        let query = query.strip_prefix('?').unwrap_or(query);
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let (key, value) = (url_decode(key), url_decode(value));
+            let t = &mut s.train;
+            match key.as_str() {
+                "backend" => s.backend = value.parse()?,
+                "model" => s.model = value.parse()?,
+                "autostart" => s.autostart = flag(&key, &value)?,
+                "data" => {
+                    if value.is_empty() {
+                        return Err("data= needs a URL".into());
+                    }
+                    s.data_url = if value.ends_with('/') { value } else { format!("{value}/") };
+                }
+                "svm_lambda" => s.svm_lambda = Some(positive_real(&key, &value, 1e3)?),
+                "arch" => t.arch = value.parse()?,
+                "epochs" => t.epochs = positive(&key, &value)?.min(1000),
+                "batch" => {
+                    t.batch_size = positive(&key, &value)?;
+                    if t.batch_size > 4096 {
+                        return Err("batch must be at most 4096".into());
+                    }
+                }
+                "lr" => t.lr = positive_real(&key, &value, 1.0)?,
+                "augment" => t.augment = flag(&key, &value)?,
+                "train_limit" => t.train_limit = Some(positive(&key, &value)?),
+                "test_limit" => t.test_limit = Some(positive(&key, &value)?),
+                "seed" => t.seed = parse_num(&key, &value, "a whole number")?,
+                _ => {}
+            }
+        }
+        Ok(s)
+    }
+}

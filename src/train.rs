@@ -1,0 +1,137 @@
+//! The training step (forward, cross-entropy, backward, Adam) and batched inference, written
+//! by hand because burn-train's Learner needs threads that a browser does not have.
+//!
+//! Every read of a result goes through `into_data_async`: WebGPU in a browser can only be read
+//! asynchronously, and on the CPU the future is ready at once, so one code path serves both.
+
+use burn::nn::loss::CrossEntropyLoss;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::module::Module;
+use burn::prelude::*;
+
+use crate::batch::{Batch, sequential_batches};
+use crate::dataset::{IMAGE_SIDE, Split};
+use crate::model::{Arch, Model};
+
+/// Turns a batch into the model's input `[n, 1, 28, 28]` and its targets `[n]`.
+pub fn batch_tensors(batch: &Batch, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
+    let n = batch.len();
+    let images = Tensor::<4>::from_data(
+        TensorData::new(batch.pixels.clone(), [n, 1, IMAGE_SIDE, IMAGE_SIDE]),
+        device,
+    );
+    let labels = Tensor::<1, Int>::from_data(TensorData::new(batch.labels.clone(), [n]), device);
+    (images, labels)
+}
+
+/// Mean loss and number of correct answers over one training batch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepStats {
+    pub loss: f32,
+    pub correct: usize,
+    pub size: usize,
+}
+
+/// Pending result of a step: a two-element tensor `[loss, correct]`, read back in one go so a
+/// GPU step costs one round trip rather than two.
+pub struct PendingStats {
+    stats: Tensor<1>,
+    size: usize,
+}
+
+impl PendingStats {
+    pub async fn read(self) -> Result<StepStats, String> {
+        let data = self.stats.into_data_async().await.map_err(|e| format!("reading step results: {e:?}"))?;
+        let values = data.try_to_vec::<f32>().map_err(|e| format!("step results: {e:?}"))?;
+        Ok(StepStats { loss: values[0], correct: values[1].round() as usize, size: self.size })
+    }
+}
+
+/// A model with its optimizer state, on an autodiff device.
+pub struct Trainer {
+    // Taken out and put back around each optimizer step, which consumes the module.
+    model: Option<Model>,
+    optim: ModuleOptimizer,
+    device: Device,
+    loss: CrossEntropyLoss,
+    pub lr: f64,
+}
+
+impl Trainer {
+    /// A freshly initialised `arch` on `device` (autodiff is enabled here), seeded for
+    /// reproducible weights.
+    pub fn new(arch: Arch, device: &Device, lr: f64, seed: u64) -> Self {
+        let device = device.clone().autodiff();
+        device.seed(seed);
+        Self::from_model(arch.init(&device), &device, lr)
+    }
+
+    /// Continues training an existing model (for example one loaded from a file).
+    pub fn from_model(model: Model, device: &Device, lr: f64) -> Self {
+        let device = device.clone().autodiff();
+        let model = model.to_device(&device);
+        Self {
+            model: Some(model),
+            // Keras' epsilon: Burn's default 1e-5 is a little more conservative than the
+            // reference we compare against.
+            optim: AdamConfig::new().with_epsilon(1e-7).init(),
+            loss: CrossEntropyLoss::new(None, &device),
+            device,
+            lr,
+        }
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn model(&self) -> &Model {
+        self.model.as_ref().expect("model is present between steps")
+    }
+
+    /// The model for inference: no autodiff graph, dropout off, batch norm on running stats.
+    pub fn inference_model(&self) -> Model {
+        self.model().valid()
+    }
+
+    /// One optimizer step on `batch`. The returned stats are computed on the forward pass
+    /// before the update, as Keras reports them.
+    pub fn step(&mut self, batch: &Batch) -> PendingStats {
+        let model = self.model.take().expect("model is present between steps");
+        let (images, labels) = batch_tensors(batch, &self.device);
+        let logits = model.forward(images);
+        let loss = self.loss.forward(logits.clone(), labels.clone());
+        let correct = logits.detach().argmax(1).squeeze_dim::<1>(1).equal(labels).float().sum();
+        let stats = Tensor::cat(vec![loss.clone().detach(), correct], 0);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        self.model = Some(self.optim.step(self.lr, model, grads));
+        PendingStats { stats, size: batch.len() }
+    }
+}
+
+/// Predicted class for every image of `split` (the first `limit` of them), in order.
+/// `on_batch` is called after each batch with the number done so far, and may yield.
+pub async fn predict_split<F, Fut>(
+    model: &Model,
+    split: &Split,
+    device: &Device,
+    batch_size: usize,
+    mut on_batch: F,
+) -> Result<Vec<u8>, String>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut predictions = Vec::with_capacity(split.len());
+    for range in sequential_batches(split.len(), batch_size) {
+        let indices: Vec<usize> = range.clone().collect();
+        let batch = Batch::gather(split, &indices, None::<&mut rand::rngs::SmallRng>);
+        let (images, _) = batch_tensors(&batch, device);
+        let classes = model.forward(images).argmax(1);
+        let data = classes.into_data_async().await.map_err(|e| format!("reading predictions: {e:?}"))?;
+        let values = data.convert::<i64>().try_to_vec::<i64>().map_err(|e| format!("predictions: {e:?}"))?;
+        predictions.extend(values.into_iter().map(|c| c as u8));
+        on_batch(range.end).await;
+    }
+    Ok(predictions)
+}

@@ -1,0 +1,67 @@
+//! Downloads the four dataset files with byte-level progress.
+
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{ReadableStreamDefaultReader, Response};
+
+use super::messages::scope;
+use crate::dataset::FILE_NAMES;
+
+/// Sizes of the official gzip files, used for the progress bar when a server sends no
+/// Content-Length.
+pub const EXPECTED_SIZES: [u64; 4] = [26_421_880, 29_515, 4_422_102, 5_148];
+
+fn js_err(context: &str, e: JsValue) -> String {
+    let detail = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| format!("{e:?}"));
+    format!("{context}: {detail}")
+}
+
+/// Fetches `base + name` for each dataset file, calling `progress(loaded, total)` as bytes
+/// arrive. Errors name the URL and say what went wrong in words a user can act on.
+pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Result<Vec<Vec<u8>>, String> {
+    let mut total: u64 = EXPECTED_SIZES.iter().sum();
+    let mut done: u64 = 0;
+    let mut files = Vec::new();
+    for (i, name) in FILE_NAMES.iter().enumerate() {
+        let url = format!("{base}{name}");
+        let resp = JsFuture::from(scope().fetch_with_str(&url))
+            .await
+            .map_err(|e| js_err(&format!("Could not reach {url} (is the data URL right and the server up?)"), e))?;
+        let resp: Response = resp.unchecked_into();
+        if !resp.ok() {
+            return Err(format!(
+                "Could not download {url}: the server answered {} {}. Put the four Fashion-MNIST .gz files there \
+                 (the setup script copies them into data/).",
+                resp.status(),
+                resp.status_text()
+            ));
+        }
+        if let Some(len) = resp.headers().get("content-length").ok().flatten().and_then(|s| s.parse::<u64>().ok()) {
+            total = total - EXPECTED_SIZES[i] + len;
+        }
+        let body = resp.body().ok_or_else(|| format!("{url}: empty response"))?;
+        let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+        let mut bytes = Vec::new();
+        loop {
+            let chunk = JsFuture::from(reader.read())
+                .await
+                .map_err(|e| js_err(&format!("Download of {url} broke off"), e))?;
+            if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+                break;
+            }
+            let value: Uint8Array = Reflect::get(&chunk, &"value".into()).map_err(|e| js_err(&url, e))?.unchecked_into();
+            let start = bytes.len();
+            bytes.resize(start + value.length() as usize, 0);
+            value.copy_to(&mut bytes[start..]);
+            done += value.length() as u64;
+            progress(done, total.max(done));
+        }
+        files.push(bytes);
+    }
+    Ok(files)
+}

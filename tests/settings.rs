@@ -1,0 +1,54 @@
+use fashion_cnn::model::Arch;
+use fashion_cnn::settings::*;
+
+#[test]
+fn defaults_without_query() {
+    let s = Settings::from_query("").unwrap();
+    assert_eq!(s, Settings::default());
+    assert_eq!(s.train.arch, Arch::BnCnn);
+    assert_eq!(s.data_url, "./data/");
+}
+
+#[test]
+fn contract_parameters_parse() {
+    let s = Settings::from_query(
+        "?backend=cpu&model=none&autostart=1&arch=three-conv&epochs=2&batch=32&lr=0.002&augment=1\
+         &svm_lambda=0.0001&train_limit=2000&test_limit=1000&data=http%3A%2F%2Fhost%2Fd&extra=x",
+    )
+    .unwrap();
+    assert_eq!(s.backend, BackendChoice::Cpu);
+    assert_eq!(s.model, ModelChoice::None);
+    assert!(s.autostart);
+    assert_eq!(s.train.arch, Arch::ThreeConv);
+    assert_eq!((s.train.epochs, s.train.batch_size, s.train.lr), (2, 32, 0.002));
+    assert!(s.train.augment);
+    assert_eq!(s.svm_lambda, Some(0.0001));
+    assert_eq!((s.train.train_limit, s.train.test_limit), (Some(2000), Some(1000)));
+    assert_eq!(s.data_url, "http://host/d/");
+}
+
+#[test]
+fn bad_values_are_errors_that_name_the_problem() {
+    for (q, needle) in [
+        ("backend=cuda", "unknown backend \"cuda\""),
+        ("arch=resnet", "unknown architecture \"resnet\""),
+        ("epochs=0", "epochs must be at least 1"),
+        ("batch=abc", "batch=\"abc\" is not a whole number"),
+        ("lr=-1", "lr must be"),
+        ("lr=NaN", "lr must be"),
+        ("augment=maybe", "augment"),
+        ("model=big", "unknown model"),
+        ("data=", "data= needs a URL"),
+        ("train_limit=%ZZ", "train_limit"),
+    ] {
+        let err = Settings::from_query(q).unwrap_err();
+        assert!(err.contains(needle), "{q}: {err}");
+    }
+}
+
+#[test]
+fn arch_names_round_trip() {
+    for a in Arch::ALL {
+        assert_eq!(a.name().parse::<Arch>().unwrap(), a);
+    }
+}
