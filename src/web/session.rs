@@ -63,6 +63,21 @@ fn init(query: String) {
         Ok(s) => s,
         Err(e) => return error(&format!("Bad URL parameter: {e}")),
     };
+    let t = &settings.train;
+    let limit = |l: Option<usize>| l.map_or(JsValue::NULL, |n| num(n as f64));
+    post(
+        "settings",
+        &[
+            ("arch", t.arch.name().into()),
+            ("epochs", num(t.epochs as f64)),
+            ("batch", num(t.batch_size as f64)),
+            ("lr", num(t.lr)),
+            ("augment", t.augment.into()),
+            ("trainLimit", limit(t.train_limit)),
+            ("testLimit", limit(t.test_limit)),
+            ("archs", crate::model::Arch::ALL.iter().map(|a| JsValue::from(a.name())).collect::<Array>().into()),
+        ],
+    );
     spawn_local(async move {
         if let Err(e) = load(&settings).await {
             error(&e);

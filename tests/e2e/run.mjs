@@ -1,0 +1,167 @@
+// End-to-end tests: serve the built page (dist/) and drive it in Debian's headless Chromium
+// through the hooks of shared/e2e-contract.md only. Prints one line per test and a closing
+// "N passed, M failed" line; exits non-zero on any failure.
+//
+//   node tests/e2e/run.mjs [filter]     (after `trunk build --release`; scripts/test.sh does both)
+//
+// Env: DIST (default dist), CHROMIUM (/usr/bin/chromium), OUT (target/e2e: screenshots, log).
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const DIST = path.resolve(ROOT, process.env.DIST || 'dist');
+const OUT = path.resolve(ROOT, process.env.OUT || 'target/e2e');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const filter = process.argv[2] || '';
+fs.mkdirSync(OUT, { recursive: true });
+
+// --- A plain static server, like any host the site would be put on. -------------------------
+// Extra routes for fault tests: /corrupt/ serves junk in place of the dataset files.
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.gz': 'application/gzip', '.png': 'image/png' };
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname.startsWith('/corrupt/')) {
+    res.writeHead(200, { 'content-type': 'application/gzip' });
+    return res.end(Buffer.from('this is not a gzip file at all'));
+  }
+  let file = path.join(DIST, decodeURIComponent(url.pathname));
+  if (!file.startsWith(DIST)) { res.writeHead(403); return res.end(); }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+  if (!fs.existsSync(file)) { res.writeHead(404, { 'content-type': 'text/html' }); return res.end('<h1>404 Not Found</h1>'); }
+  const stat = fs.statSync(file);
+  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': stat.size });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const BASE = `http://127.0.0.1:${server.address().port}/`;
+
+const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const browsers = {};
+async function browser(webgpu) {
+  const key = webgpu ? 'gpu' : 'nogpu';
+  browsers[key] ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
+  });
+  return browsers[key];
+}
+
+async function open(query, { webgpu = false } = {}) {
+  const ctx = await (await browser(webgpu)).newContext({ viewport: { width: 1280, height: 1400 } });
+  const page = await ctx.newPage();
+  const log = [];
+  page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
+  await page.goto(BASE + 'index.html' + query);
+  return { page, ctx, log };
+}
+
+const phaseOf = (page) => page.$eval('#status', (e) => e.dataset.phase);
+async function waitPhase(page, phases, timeoutMs) {
+  await page.waitForFunction((ps) => ps.includes(document.querySelector('#status')?.dataset.phase), phases, { timeout: timeoutMs, polling: 250 });
+  return phaseOf(page);
+}
+const attr = (page, sel, name) => page.$eval(sel, (e, n) => e.getAttribute(n), name);
+const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
+function check(cond, message) { if (!cond) throw new Error(message); }
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+async function trainShort(name, { webgpu, backend }) {
+  const { page, ctx, log } = await open('?autostart=1&train_limit=2000&test_limit=1000&epochs=1', { webgpu });
+  try {
+    const phase = await waitPhase(page, ['done', 'error'], 15 * 60_000);
+    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+    check(phase === 'done', `ended in phase ${phase}: ${await text(page, '#error')}`);
+    check((await attr(page, '#backend', 'data-backend')) === backend, `backend is ${await attr(page, '#backend', 'data-backend')}, expected ${backend}`);
+    const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
+    const ips = parseFloat(await attr(page, '#metrics', 'data-images-per-second'));
+    check(acc > 0.5, `CNN accuracy ${acc} is not far above chance (0.1)`);
+    check(ips > 0, `images per second ${ips}`);
+    check((await text(page, '#error')) === '', `#error not empty: ${await text(page, '#error')}`);
+    return `accuracy ${acc}, ${ips.toFixed(0)} images/s on ${backend}`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
+}
+
+test('short run on WebGPU (SwiftShader) reaches far-above-chance accuracy', () => trainShort('train-webgpu', { webgpu: true, backend: 'webgpu' }));
+test('short run without a WebGPU adapter falls back to the CPU', () => trainShort('train-cpu', { webgpu: false, backend: 'cpu' }));
+
+async function expectError(query, needle, { webgpu = false, name } = {}) {
+  const { page, ctx } = await open(query, { webgpu });
+  try {
+    const phase = await waitPhase(page, ['error', 'ready', 'done'], 120_000);
+    if (name) await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+    const msg = await text(page, '#error');
+    check(phase === 'error', `phase ${phase}, expected error`);
+    check(msg.toLowerCase().includes(needle.toLowerCase()), `#error "${msg}" does not mention "${needle}"`);
+    check(await page.$eval('#error', (e) => e.offsetParent !== null), '#error is not visible');
+    return msg.slice(0, 100);
+  } finally { await ctx.close(); }
+}
+
+test('unknown backend value is an error', () => expectError('?backend=quantum', 'unknown backend "quantum"'));
+test('unknown arch value is an error', () => expectError('?arch=resnet152', 'unknown architecture "resnet152"', { name: 'error-arch' }));
+test('data URL with no files is an error naming the 404', () => expectError('?data=./no-such-dir/', '404', { name: 'error-missing-data' }));
+test('data URL that does not answer is an error', () => expectError('?data=http://127.0.0.1:9/', 'could not reach'));
+test('corrupt dataset file is an error', () => expectError('?data=./corrupt/', 'not a gzip file'));
+
+test('backend=webgpu without an adapter says so and uses the CPU', async () => {
+  const { page, ctx } = await open('?backend=webgpu');
+  try {
+    const phase = await waitPhase(page, ['ready', 'error'], 120_000);
+    check(phase === 'ready', `phase ${phase}`);
+    check((await attr(page, '#backend', 'data-backend')) === 'cpu', 'not on the CPU');
+    const msg = await text(page, '#error');
+    check(/WebGPU was requested but is not available/.test(msg), `#error: "${msg}"`);
+    return msg.slice(0, 90);
+  } finally { await ctx.close(); }
+});
+
+test('Stop takes effect quickly, keeps the model and the page stays responsive', async () => {
+  const { page, ctx } = await open('?backend=cpu&epochs=1&test_limit=500');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    // Watch the main thread: the longest gap between animation frames while training runs.
+    await page.evaluate(() => { window.__gap = 0; let t = performance.now(); const f = (n) => { window.__gap = Math.max(window.__gap, n - t); t = n; window.__raf = requestAnimationFrame(f); }; requestAnimationFrame(f); });
+    await page.click('#train-button');
+    await page.waitForFunction(() => parseInt(document.querySelector('#live-epoch').textContent) >= 1 && document.querySelector('#status').dataset.phase === 'training', null, { timeout: 60_000 });
+    await page.waitForTimeout(3000);
+    const gap = await page.evaluate(() => window.__gap);
+    const t0 = Date.now();
+    await page.click('#stop-button');
+    await page.waitForFunction(() => document.querySelector('#status').dataset.phase !== 'training', null, { timeout: 10_000 });
+    const stopMs = Date.now() - t0;
+    const phase = await waitPhase(page, ['done', 'error'], 120_000);
+    await page.screenshot({ path: path.join(OUT, 'stopped.png'), fullPage: true });
+    check(phase === 'done', `phase ${phase}: ${await text(page, '#error')}`);
+    check(stopMs < 2000, `Stop took ${stopMs} ms`);
+    check(gap < 500, `the page froze for ${gap.toFixed(0)} ms during training`);
+    const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
+    check(acc > 0.3, `kept model scores ${acc}`);
+    // A second run can start after a stop.
+    check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is disabled after stop');
+    return `stopped in ${stopMs} ms; longest frame gap ${gap.toFixed(0)} ms; kept model accuracy ${acc}`;
+  } finally { await ctx.close(); }
+});
+
+let passed = 0, failed = 0;
+for (const t of tests) {
+  if (filter && !t.name.includes(filter)) continue;
+  const t0 = Date.now();
+  try {
+    const info = await t.fn();
+    passed++;
+    console.log(`ok   ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s) ${info ? '- ' + info : ''}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${e.message.split('\n')[0]}`);
+  }
+}
+for (const b of Object.values(browsers)) await b.close();
+server.close();
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
