@@ -66,7 +66,9 @@ class Chart {
   }
   add(step, y) {
     this.raw.push([step, y]);
-    this.ema = this.ema === null ? y : this.ema + 0.05 * (y - this.ema);
+    // Smooth over about a twentieth of the run, so short and long runs both read well.
+    const alpha = Math.min(0.3, Math.max(0.02, 20 / this.total));
+    this.ema = this.ema === null ? y : this.ema + alpha * (y - this.ema);
     this.smooth.push([step, this.ema]);
     this.dirty = true;
   }
@@ -161,7 +163,7 @@ function settingsQuery() {
 // ---- Worker ---------------------------------------------------------------------------------
 let worker;
 try {
-  worker = new Worker('worker.js');
+  worker = new Worker('worker.js', { type: 'module' });
 } catch (e) {
   fail('Could not start the training worker: ' + e);
 }

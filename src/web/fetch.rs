@@ -10,7 +10,7 @@ use crate::dataset::FILE_NAMES;
 
 /// Sizes of the official gzip files, used for the progress bar when a server sends no
 /// Content-Length.
-pub const EXPECTED_SIZES: [u64; 4] = [26_421_880, 29_515, 4_422_102, 5_148];
+pub const EXPECTED_SIZES: [u64; 4] = [26_421_856, 29_491, 4_422_079, 5_125];
 
 fn js_err(context: &str, e: JsValue) -> String {
     let detail = e
