@@ -11,6 +11,8 @@ bash scripts/setup.sh --test
 export PATH="$PWD/tools/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export FASHION_MNIST_DIR="$PWD/data"
 export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# SwiftShader (software WebGPU) trains at tens of images/s: the default 20 s per test is too short.
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-900}"
 
 timings=()
 step() { # name command...

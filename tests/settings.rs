@@ -1,3 +1,6 @@
+// Native tests; the browser suite is tests/web.rs.
+#![cfg(not(target_arch = "wasm32"))]
+
 use fashion_cnn::model::Arch;
 use fashion_cnn::settings::*;
 

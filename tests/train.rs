@@ -1,4 +1,5 @@
 //! The model and training step on the real data, on Burn's flex CPU backend.
+#![cfg(not(target_arch = "wasm32"))]
 mod common;
 
 use burn::module::Module;
