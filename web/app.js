@@ -33,6 +33,7 @@ function showError(message) {
 function fail(message) {
   showError(message);
   setPhase('error', 'Something went wrong: see the message below.');
+  progressText.textContent = 'Stopped.';
 }
 
 function setProgress(frac, text) {
@@ -214,6 +215,7 @@ const handlers = {
     resultsRows.unshift(`<tr><td>CNN (${m.arch}, softmax head)</td><td><b>${pct(m.cnnAccuracy)}</b></td><td>${m.testCount.toLocaleString()}</td>` +
       `<td>${Math.round(m.imagesPerSecond).toLocaleString()} images/s on ${$('backend').dataset.backend}</td><td>${fmtTime(m.trainSeconds)} for ${m.trainImages.toLocaleString()} images</td></tr>`);
     metricsEl.querySelector('tbody').innerHTML = resultsRows.slice(0, 8).join('');
+    $('confusion-figure').hidden = false;
     drawConfusion(Array.from(m.confusion), m.classes);
     setProgress(1, `Test accuracy ${pct(m.cnnAccuracy)} on ${m.testCount.toLocaleString()} images.`);
   },
