@@ -113,7 +113,8 @@ requestAnimationFrame(frame);
 function drawConfusion(matrix, classes) {
   const canvas = $('confusion');
   const ctx = canvas.getContext('2d');
-  const n = classes.length, L = 90, T = 90, cell = Math.floor((canvas.width - L - 4) / n);
+  // Leave room on the right for the last rotated column label.
+  const n = classes.length, L = 90, T = 90, cell = Math.floor((canvas.width - L - 50) / n);
   ctx.clearRect(0, 0, canvas.width, canvas.height);
   const rowSums = classes.map((_, r) => matrix.slice(r * n, r * n + n).reduce((a, b) => a + b, 0) || 1);
   ctx.font = '11px system-ui, sans-serif';
