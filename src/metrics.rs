@@ -20,20 +20,3 @@ pub fn confusion_matrix(predicted: &[u8], labels: &[u8]) -> [[u32; NUM_CLASSES];
     }
     matrix
 }
-
-/// Smoothed running mean for noisy per-batch curves (exponential moving average).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Ema {
-    value: Option<f64>,
-}
-
-impl Ema {
-    pub fn update(&mut self, x: f64, alpha: f64) -> f64 {
-        let v = match self.value {
-            Some(v) => v + alpha * (x - v),
-            None => x,
-        };
-        self.value = Some(v);
-        v
-    }
-}
