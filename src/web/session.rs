@@ -43,6 +43,28 @@ async fn yield_now() {
     let _ = JsFuture::from(promise).await;
 }
 
+/// Awaits `fut` unless Stop is pressed first (checked every 50 ms); `None` when stopped, and
+/// `fut` is left to be finished by the caller. A WebGPU batch on a slow adapter can take
+/// seconds, and the user should not wait for it to see Stop take effect; but the read must
+/// still complete before the device is used again (wgpu refuses a submit while its staging
+/// buffer is mapped), so it is not dropped.
+async fn unless_stopped<F: std::future::Future + Unpin>(fut: &mut F) -> Option<F::Output> {
+    use std::task::Poll;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(v) = std::pin::Pin::new(&mut *fut).poll(cx) {
+            return Poll::Ready(Some(v));
+        }
+        if STOP.with(Cell::get) {
+            return Poll::Ready(None);
+        }
+        let waker = cx.waker().clone();
+        let wake = Closure::once_into_js(move || waker.wake());
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(wake.unchecked_ref(), 50);
+        Poll::Pending
+    })
+    .await
+}
+
 pub fn listen() {
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
         let msg = event.data();
@@ -181,7 +203,14 @@ async fn train_and_evaluate(settings: &TrainSettings, data: &FashionMnist, devic
                 break 'epochs;
             }
             let batch = Batch::gather(&data.train, &indices, settings.augment.then_some(&mut rng));
-            let stats = trainer.step(&batch).read().await?;
+            let mut read = Box::pin(trainer.step(&batch).read());
+            let Some(stats) = unless_stopped(&mut read).await else {
+                phase("evaluating", "Stopping: letting the batch in flight finish");
+                read.await?;
+                stopped = true;
+                break 'epochs;
+            };
+            let stats = stats?;
             if !stats.loss.is_finite() {
                 return Err(format!(
                     "Training stopped: the loss became {} at epoch {}, batch {}. The learning rate ({}) is \
