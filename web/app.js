@@ -208,7 +208,7 @@ const handlers = {
   epoch(m) {
     lossChart.addEpoch(m.step, m.loss); accChart.addEpoch(m.step, m.accuracy);
   },
-  stopped(m) { showError(''); progressText.textContent = m.message; },
+  stopped(m) { showError(''); progressText.textContent = m.message; $('live-eta').textContent = '–'; },
   eval(m) { setProgress(m.done / m.total, `Testing: ${m.done} of ${m.total} test images`); },
   result(m) {
     metricsEl.dataset.cnnAccuracy = m.cnnAccuracy.toFixed(4);
