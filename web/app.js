@@ -176,7 +176,10 @@ let trainTotal = 1;
 const handlers = {
   alive() { worker.postMessage({ type: 'init', query: location.search }); },
   settings(m) { fillSettings(m); },
-  phase(m) { setPhase(m.phase, m.detail); if (m.phase === 'ready') { ready = true; setPhase('ready', m.detail); setProgress(1, 'Dataset ready.'); } },
+  phase(m) {
+    if (m.phase === 'ready') { ready = true; setProgress(1, 'Dataset ready.'); }
+    setPhase(m.phase, m.detail);
+  },
   error(m) { fail(m.message); },
   warning(m) { showError(m.message); },
   backend(m) {

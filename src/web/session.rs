@@ -204,13 +204,15 @@ async fn train_and_evaluate(settings: &TrainSettings, data: &FashionMnist, devic
             }
             let batch = Batch::gather(&data.train, &indices, settings.augment.then_some(&mut rng));
             let mut read = Box::pin(trainer.step(&batch).read());
-            let Some(stats) = unless_stopped(&mut read).await else {
-                phase("evaluating", "Stopping: letting the batch in flight finish");
-                read.await?;
-                stopped = true;
-                break 'epochs;
+            let stats = match unless_stopped(&mut read).await {
+                Some(stats) => stats?,
+                // Stop arrived mid-batch: say so at once, let the batch finish and count it;
+                // the check at the top of the loop then ends training.
+                None => {
+                    phase("evaluating", "Stopping: letting the batch in flight finish");
+                    read.await?
+                }
             };
-            let stats = stats?;
             if !stats.loss.is_finite() {
                 return Err(format!(
                     "Training stopped: the loss became {} at epoch {}, batch {}. The learning rate ({}) is \
