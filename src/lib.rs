@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod metrics;
 pub mod model;
 pub mod settings;
+pub mod svm;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]
