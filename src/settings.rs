@@ -2,6 +2,7 @@
 //! Invalid values are errors with a message meant for the user, never silently replaced.
 
 use crate::model::Arch;
+use crate::svm::{Kernel, SvmOptions};
 use std::str::FromStr;
 
 /// Which compute backend to train on.
@@ -52,6 +53,8 @@ pub struct TrainSettings {
     pub epochs: usize,
     pub batch_size: usize,
     pub lr: f64,
+    /// Anneal the learning rate to zero over the run (cosine); `lr_decay=0` keeps it constant.
+    pub lr_decay: bool,
     pub augment: bool,
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
@@ -65,6 +68,7 @@ impl Default for TrainSettings {
             epochs: 3,
             batch_size: 64,
             lr: 1e-3,
+            lr_decay: true,
             augment: false,
             train_limit: None,
             test_limit: None,
@@ -80,8 +84,8 @@ pub struct Settings {
     pub model: ModelChoice,
     pub autostart: bool,
     pub data_url: String,
-    pub svm_lambda: Option<f64>,
     pub train: TrainSettings,
+    pub svm: SvmOptions,
 }
 
 impl Default for Settings {
@@ -91,8 +95,8 @@ impl Default for Settings {
             model: ModelChoice::Pretrained,
             autostart: false,
             data_url: "./data/".to_string(),
-            svm_lambda: None,
             train: TrainSettings::default(),
+            svm: SvmOptions::default(),
         }
     }
 }
@@ -155,6 +159,8 @@ impl Settings {
     pub fn from_query(query: &str) -> Result<Self, String> {
         let mut s = Settings::default();
         let query = query.strip_prefix('?').unwrap_or(query);
+        // The kernel's parts may come in any order; they are put together at the end.
+        let (mut kernel, mut rbf_dim, mut gamma) = (None::<String>, None, None);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let (key, value) = (url_decode(key), url_decode(value));
@@ -169,7 +175,18 @@ impl Settings {
                     }
                     s.data_url = if value.ends_with('/') { value } else { format!("{value}/") };
                 }
-                "svm_lambda" => s.svm_lambda = Some(positive_real(&key, &value, 1e3)?),
+                "svm_lambda" => s.svm.lambda = Some(positive_real(&key, &value, 1e3)?),
+                "svm_kernel" => kernel = Some(value),
+                "svm_dim" => {
+                    let d = positive(&key, &value)?;
+                    if d > 8192 {
+                        return Err("svm_dim must be at most 8192".into());
+                    }
+                    rbf_dim = Some(d);
+                }
+                "svm_gamma" => gamma = Some(positive_real(&key, &value, 1e3)? as f32),
+                "svm_epochs" => s.svm.pegasos.epochs = positive(&key, &value)?.min(1000),
+                "svm_average" => s.svm.pegasos.average = flag(&key, &value)?,
                 "arch" => t.arch = value.parse()?,
                 "epochs" => t.epochs = positive(&key, &value)?.min(1000),
                 "batch" => {
@@ -180,12 +197,22 @@ impl Settings {
                 }
                 "lr" => t.lr = positive_real(&key, &value, 1.0)?,
                 "augment" => t.augment = flag(&key, &value)?,
+                "lr_decay" => t.lr_decay = flag(&key, &value)?,
                 "train_limit" => t.train_limit = Some(positive(&key, &value)?),
                 "test_limit" => t.test_limit = Some(positive(&key, &value)?),
                 "seed" => t.seed = parse_num(&key, &value, "a whole number")?,
                 _ => {}
             }
         }
+        s.svm.kernel = match kernel.as_deref() {
+            None | Some("rbf") => Kernel::Rbf {
+                dim: rbf_dim.unwrap_or(Kernel::DEFAULT_RBF_DIM),
+                gamma: gamma.unwrap_or(Kernel::DEFAULT_GAMMA),
+            },
+            Some("linear") => Kernel::Linear,
+            Some(other) => return Err(format!("unknown svm_kernel \"{other}\": use rbf or linear")),
+        };
+        s.svm.pegasos.seed = s.train.seed;
         Ok(s)
     }
 }

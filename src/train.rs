@@ -47,6 +47,18 @@ impl PendingStats {
     }
 }
 
+/// The learning rate for step `step` (0-based) of `total`: `base` decayed along a half cosine
+/// to zero at the end when `decay` is set. Annealing lets the last epoch settle into a
+/// minimum instead of bouncing around it at full step size, which is worth about a point of
+/// test accuracy in a three-epoch run.
+pub fn learning_rate(base: f64, decay: bool, step: usize, total: usize) -> f64 {
+    if !decay || total == 0 {
+        return base;
+    }
+    let progress = step.min(total) as f64 / total as f64;
+    base * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos())
+}
+
 /// A model with its optimizer state, on an autodiff device.
 pub struct Trainer {
     // Taken out and put back around each optimizer step, which consumes the module.
@@ -109,29 +121,45 @@ impl Trainer {
     }
 }
 
-/// Predicted class for every image of `split` (the first `limit` of them), in order.
-/// `on_batch` is called after each batch with the number done so far, and may yield.
-pub async fn predict_split<F, Fut>(
+/// What one inference pass over a split yields: the head's predicted class per image and the
+/// penultimate features (`len * feature_dim`, row-major) that the SVM is fitted on.
+pub struct Inference {
+    pub predictions: Vec<u8>,
+    pub features: Vec<f32>,
+    pub feature_dim: usize,
+}
+
+/// Runs `model` over the first `count` images of `split` in order, keeping both the head's answers and the
+/// features, so the test set is only pushed through the CNN once. `on_batch` is called after
+/// each batch with the number done so far, and may yield.
+pub async fn infer_split<F, Fut>(
     model: &Model,
     split: &Split,
+    count: usize,
     device: &Device,
     batch_size: usize,
     mut on_batch: F,
-) -> Result<Vec<u8>, String>
+) -> Result<Inference, String>
 where
     F: FnMut(usize) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut predictions = Vec::with_capacity(split.len());
-    for range in sequential_batches(split.len(), batch_size) {
+    let feature_dim = model.arch().feature_dim();
+    let count = count.min(split.len());
+    let mut predictions = Vec::with_capacity(count);
+    let mut features = Vec::with_capacity(count * feature_dim);
+    for range in sequential_batches(count, batch_size) {
         let indices: Vec<usize> = range.clone().collect();
         let batch = Batch::gather(split, &indices, None::<&mut rand::rngs::SmallRng>);
         let (images, _) = batch_tensors(&batch, device);
-        let classes = model.forward(images).argmax(1);
-        let data = classes.into_data_async().await.map_err(|e| format!("reading predictions: {e:?}"))?;
-        let values = data.convert::<i64>().try_to_vec::<i64>().map_err(|e| format!("predictions: {e:?}"))?;
-        predictions.extend(values.into_iter().map(|c| c as u8));
+        let feats = model.features(images);
+        let classes = model.head(feats.clone()).argmax(1);
+        let classes = classes.into_data_async().await.map_err(|e| format!("reading predictions: {e:?}"))?;
+        let feats = feats.into_data_async().await.map_err(|e| format!("reading features: {e:?}"))?;
+        let classes = classes.convert::<i64>().try_to_vec::<i64>().map_err(|e| format!("predictions: {e:?}"))?;
+        predictions.extend(classes.into_iter().map(|c| c as u8));
+        features.extend(feats.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("features: {e:?}"))?);
         on_batch(range.end).await;
     }
-    Ok(predictions)
+    Ok(Inference { predictions, features, feature_dim })
 }

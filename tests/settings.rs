@@ -3,6 +3,7 @@
 
 use fashion_cnn::model::Arch;
 use fashion_cnn::settings::*;
+use fashion_cnn::svm::Kernel;
 
 #[test]
 fn defaults_without_query() {
@@ -25,7 +26,7 @@ fn contract_parameters_parse() {
     assert_eq!(s.train.arch, Arch::ThreeConv);
     assert_eq!((s.train.epochs, s.train.batch_size, s.train.lr), (2, 32, 0.002));
     assert!(s.train.augment);
-    assert_eq!(s.svm_lambda, Some(0.0001));
+    assert_eq!(s.svm.lambda, Some(0.0001));
     assert_eq!((s.train.train_limit, s.train.test_limit), (Some(2000), Some(1000)));
     assert_eq!(s.data_url, "http://host/d/");
 }
@@ -43,10 +44,28 @@ fn bad_values_are_errors_that_name_the_problem() {
         ("model=big", "unknown model"),
         ("data=", "data= needs a URL"),
         ("train_limit=%ZZ", "train_limit"),
+        ("svm_kernel=poly", "unknown svm_kernel \"poly\""),
+        ("svm_lambda=0", "svm_lambda must be"),
+        ("svm_dim=100000", "svm_dim must be at most 8192"),
+        ("svm_gamma=-2", "svm_gamma must be"),
+        ("lr_decay=2", "lr_decay"),
     ] {
         let err = Settings::from_query(q).unwrap_err();
         assert!(err.contains(needle), "{q}: {err}");
     }
+}
+
+#[test]
+fn svm_settings_parse_in_any_order() {
+    let s = Settings::from_query("svm_gamma=0.5&svm_kernel=rbf&svm_dim=256&svm_epochs=7&svm_average=0&seed=9").unwrap();
+    assert_eq!(s.svm.kernel, Kernel::Rbf { dim: 256, gamma: 0.5 });
+    assert_eq!((s.svm.pegasos.epochs, s.svm.pegasos.average, s.svm.pegasos.seed), (7, false, 9));
+    assert_eq!(s.svm.lambda, None, "λ is searched unless given");
+    let s = Settings::from_query("svm_kernel=linear&svm_dim=256").unwrap();
+    assert_eq!(s.svm.kernel, Kernel::Linear);
+    assert_eq!(Settings::default().svm.kernel, Kernel::Rbf { dim: Kernel::DEFAULT_RBF_DIM, gamma: Kernel::DEFAULT_GAMMA });
+    assert!(Settings::default().train.lr_decay);
+    assert!(!Settings::from_query("lr_decay=0").unwrap().train.lr_decay);
 }
 
 #[test]

@@ -6,7 +6,9 @@ use burn::module::Module;
 use burn::prelude::*;
 use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::model::Arch;
-use fashion_cnn::train::{Trainer, batch_tensors, predict_split};
+use fashion_cnn::metrics::accuracy;
+use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
+use fashion_cnn::train::{Trainer, batch_tensors, infer_split};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
@@ -55,8 +57,10 @@ fn training_steps_lower_the_loss_on_real_data() {
     }
 }
 
+/// A short run on real data, then the whole pipeline after it: the CNN head on test images, and
+/// the RBF SVM (with its λ search) fitted on the CNN's features of the training images.
 #[test]
-fn short_training_predicts_far_above_chance() {
+fn short_training_then_cnn_and_svm_predict_far_above_chance() {
     let data = common::dataset();
     let device = Device::flex();
     let mut trainer = Trainer::new(Arch::ThreeConv, &device, 2e-3, 5);
@@ -64,10 +68,32 @@ fn short_training_predicts_far_above_chance() {
     for idx in epoch_batches(4000, 64, &mut rng) {
         pollster::block_on(trainer.step(&Batch::gather(&data.train, &idx, Some(&mut rng))).read()).unwrap();
     }
-    let mut test = data.test.clone();
-    test.truncate(1000);
     let model = trainer.inference_model();
-    let predicted = pollster::block_on(predict_split(&model, &test, &device, 250, |_| async {})).unwrap();
-    let acc = fashion_cnn::metrics::accuracy(&predicted, &test.labels);
-    assert!(acc > 0.6, "accuracy {acc} after 4,000 images");
+    let infer = |split, n| pollster::block_on(infer_split(&model, split, n, &device, 250, |_| async {})).unwrap();
+    let test = infer(&data.test, 1000);
+    let labels = &data.test.labels[..1000];
+    assert_eq!((test.predictions.len(), test.features.len()), (1000, 1000 * Arch::ThreeConv.feature_dim()));
+    let cnn = accuracy(&test.predictions, labels);
+    assert!(cnn > 0.6, "CNN accuracy {cnn} after 4,000 images");
+
+    let train = infer(&data.train, 4000);
+    let options = SvmOptions::default();
+    let map = FeatureMap::fit(options.kernel, &train.features, train.feature_dim, 1);
+    let rows = map.apply_all(&train.features, |_| {});
+    let mut fit = Fit::new(&rows, &data.train.labels[..4000], options.clone());
+    while !fit.step(1000) {}
+    assert_eq!(fit.scores().len(), options.grid.len(), "every λ of the grid is scored");
+    let (svm, _) = fit.finish();
+    let svm_acc = accuracy(&svm.predict_rows(&map.apply_all(&test.features, |_| {})), labels);
+    assert!(svm_acc > 0.6 && svm_acc > cnn - 0.05, "SVM {svm_acc} vs CNN {cnn}");
+}
+
+#[test]
+fn learning_rate_anneals_along_a_half_cosine() {
+    use fashion_cnn::train::learning_rate;
+    assert_eq!(learning_rate(1e-3, true, 0, 100), 1e-3);
+    assert!((learning_rate(1e-3, true, 50, 100) - 5e-4).abs() < 1e-12);
+    assert!(learning_rate(1e-3, true, 100, 100).abs() < 1e-12);
+    assert!(learning_rate(1e-3, true, 90, 100) < learning_rate(1e-3, true, 80, 100));
+    assert_eq!(learning_rate(1e-3, false, 70, 100), 1e-3);
 }

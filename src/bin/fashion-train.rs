@@ -1,0 +1,198 @@
+//! The native command: trains a model with the same code the page runs (Burn's flex CPU
+//! backend here), evaluates it, and fits the SVM on its features.
+//!
+//! `cargo run --release --bin fashion-train -- [QUERY] [--data DIR] [--features FILE]`
+//! where QUERY takes the page's URL parameters, e.g. `"arch=three-conv&epochs=1"`.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    if let Err(e) = native::run() {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use burn::prelude::Device;
+    use fashion_cnn::batch::{Batch, epoch_batches};
+    use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, Split};
+    use fashion_cnn::metrics::accuracy;
+    use fashion_cnn::settings::Settings;
+    use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
+    use fashion_cnn::train::{Inference, Trainer, infer_split, learning_rate};
+    use rand::SeedableRng;
+    use rand::rngs::SmallRng;
+    use std::io::Write;
+    use std::path::PathBuf;
+    use std::time::Instant;
+
+    struct Args {
+        settings: Settings,
+        data: PathBuf,
+        features: Option<PathBuf>,
+        load_features: Option<PathBuf>,
+    }
+
+    fn parse_args() -> Result<Args, String> {
+        let mut query = String::new();
+        let mut data = None;
+        let mut features = None;
+        let mut load_features = None;
+        let mut args = std::env::args().skip(1);
+        while let Some(a) = args.next() {
+            match a.as_str() {
+                "--data" => data = Some(PathBuf::from(args.next().ok_or("--data needs a directory")?)),
+                "--features" => features = Some(PathBuf::from(args.next().ok_or("--features needs a file")?)),
+                // Refits only the SVM on features written by an earlier --features run.
+                "--load-features" => {
+                    load_features = Some(PathBuf::from(args.next().ok_or("--load-features needs a file")?))
+                }
+                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE]".into()),
+                q if !q.starts_with("--") => query = q.to_string(),
+                other => return Err(format!("unknown option {other}")),
+            }
+        }
+        let data = data
+            .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("data"));
+        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features })
+    }
+
+    fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
+        let files: Vec<Vec<u8>> = FILE_NAMES
+            .iter()
+            .map(|n| std::fs::read(dir.join(n)).map_err(|e| format!("{}: {e}", dir.join(n).display())))
+            .collect::<Result<_, _>>()?;
+        FashionMnist::from_gz_files([&files[0], &files[1], &files[2], &files[3]]).map_err(|e| e.to_string())
+    }
+
+    pub fn run() -> Result<(), String> {
+        let args = parse_args()?;
+        let (train, test) = match &args.load_features {
+            Some(path) => read_features(path).map_err(|e| format!("{}: {e}", path.display()))?,
+            None => train_cnn(&args)?,
+        };
+        println!("CNN head test accuracy {:.4}", accuracy(&test.0.predictions, &test.1));
+        fit_svm(&args.settings.svm, &train, &test);
+        Ok(())
+    }
+
+    type Labelled = (Inference, Vec<u8>);
+
+    fn fit_svm(options: &SvmOptions, train: &Labelled, test: &Labelled) {
+        let started = Instant::now();
+        let map = FeatureMap::fit(options.kernel, &train.0.features, train.0.feature_dim, options.pegasos.seed);
+        let train_rows = map.apply_all(&train.0.features, |_| {});
+        let test_rows = map.apply_all(&test.0.features, |_| {});
+        let mapped = started.elapsed().as_secs_f64();
+        let mut fit = Fit::new(&train_rows, &train.1, options.clone());
+        while !fit.step(1000) {}
+        for s in fit.scores() {
+            println!("  lambda {:e}: validation accuracy {:.4}", s.lambda, s.accuracy);
+        }
+        let (svm, lambda) = fit.finish();
+        let seconds = started.elapsed().as_secs_f64();
+        let predicted = svm.predict_rows(&test_rows);
+        println!(
+            "SVM ({:?}, lambda {lambda:e}, {} Pegasos epochs, batch {}): test accuracy {:.4}; \
+             feature map {mapped:.1} s, total {seconds:.1} s on {} rows",
+            options.kernel,
+            options.pegasos.epochs,
+            options.pegasos.batch_size,
+            accuracy(&predicted, &test.1),
+            train_rows.len()
+        );
+    }
+
+    fn train_cnn(args: &Args) -> Result<(Labelled, Labelled), String> {
+        let t = &args.settings.train;
+        let mut data = load(&args.data)?;
+        data.train.truncate(t.train_limit.unwrap_or(usize::MAX));
+        data.test.truncate(t.test_limit.unwrap_or(usize::MAX));
+        let device = Device::flex();
+        let mut trainer = Trainer::new(t.arch, &device, t.lr, t.seed);
+        let mut rng = SmallRng::seed_from_u64(t.seed);
+        let started = Instant::now();
+        let n = data.train.len();
+        for epoch in 0..t.epochs {
+            let (mut loss, mut correct) = (0.0f64, 0usize);
+            let batches = epoch_batches(n, t.batch_size, &mut rng);
+            let count = batches.len();
+            for (i, indices) in batches.into_iter().enumerate() {
+                trainer.lr = learning_rate(t.lr, t.lr_decay, epoch * count + i, t.epochs * count);
+                let batch = Batch::gather(&data.train, &indices, t.augment.then_some(&mut rng));
+                let stats = pollster::block_on(trainer.step(&batch).read())?;
+                loss += stats.loss as f64 * stats.size as f64;
+                correct += stats.correct;
+                if i % 100 == 0 {
+                    eprint!("\repoch {} batch {i}/{count} loss {:.4}   ", epoch + 1, stats.loss);
+                    let _ = std::io::stderr().flush();
+                }
+            }
+            eprintln!(
+                "\repoch {}: loss {:.4}, train accuracy {:.4}, {:.0} s",
+                epoch + 1,
+                loss / n as f64,
+                correct as f64 / n as f64,
+                started.elapsed().as_secs_f64()
+            );
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let model = trainer.inference_model();
+        let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async {}));
+        println!(
+            "{} trained on {n} images x {} epochs in {seconds:.0} s ({:.0} images/s)",
+            t.arch,
+            t.epochs,
+            (n * t.epochs) as f64 / seconds
+        );
+        let test = infer(&data.test)?;
+        let train = infer(&data.train)?;
+        if let Some(path) = &args.features {
+            write_features(path, &[(&train, &data.train.labels), (&test, &data.test.labels)])
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("features written to {}", path.display());
+        }
+        Ok(((train, data.train.labels), (test, data.test.labels)))
+    }
+
+    fn read_features(path: &PathBuf) -> std::io::Result<(Labelled, Labelled)> {
+        let bytes = std::fs::read(path)?;
+        let mut at = 0;
+        let mut take = |n: usize| {
+            let s = &bytes[at..at + n];
+            at += n;
+            s
+        };
+        let mut split = || {
+            let n = u32::from_le_bytes(take(4).try_into().unwrap()) as usize;
+            let dim = u32::from_le_bytes(take(4).try_into().unwrap()) as usize;
+            let features = take(n * dim * 4).chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+            let labels = take(n).to_vec();
+            let predictions = take(n).to_vec();
+            (Inference { predictions, features, feature_dim: dim }, labels)
+        };
+        let train = split();
+        let test = split();
+        Ok((train, test))
+    }
+
+    /// Per split: n, dim (u32 LE), n*dim f32 LE features, n labels, n head predictions.
+    fn write_features(path: &PathBuf, splits: &[(&Inference, &Vec<u8>)]) -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        for (inf, labels) in splits {
+            out.write_all(&(labels.len() as u32).to_le_bytes())?;
+            out.write_all(&(inf.feature_dim as u32).to_le_bytes())?;
+            for f in &inf.features {
+                out.write_all(&f.to_le_bytes())?;
+            }
+            out.write_all(labels)?;
+            out.write_all(&inf.predictions)?;
+        }
+        out.flush()
+    }
+}
