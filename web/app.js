@@ -23,6 +23,7 @@ function setPhase(p, text) {
   trainButton.disabled = !ready || running;
   stopButton.disabled = !running;
   for (const el of $('settings').elements) el.disabled = running;
+  syncKernelFields();
 }
 
 function showError(message) {
@@ -110,8 +111,7 @@ const accChart = new Chart($('acc-chart'), { yMin: 0, yMax: 1, label: 'accuracy'
 function frame() { lossChart.draw(); accChart.draw(); requestAnimationFrame(frame); }
 requestAnimationFrame(frame);
 
-function drawConfusion(matrix, classes) {
-  const canvas = $('confusion');
+function drawConfusion(canvas, matrix, classes) {
   const ctx = canvas.getContext('2d');
   // Leave room on the right for the last rotated column label.
   const n = classes.length, L = 90, T = 90, cell = Math.floor((canvas.width - L - 50) / n);
@@ -150,17 +150,166 @@ function fillSettings(s) {
   $('augment').checked = s.augment;
   $('train_limit').value = s.trainLimit ?? '';
   $('test_limit').value = s.testLimit ?? '';
+  $('svm_kernel').value = s.svmKernel;
+  $('svm_dim').value = s.svmDim;
+  $('svm_gamma').value = s.svmGamma;
+  $('svm_lambda').value = s.svmLambda ?? '';
+  syncKernelFields();
 }
+
+function syncKernelFields() {
+  const rbf = $('svm_kernel').value === 'rbf';
+  $('svm_dim').disabled = !rbf || running;
+  $('svm_gamma').disabled = !rbf || running;
+}
+$('svm_kernel').addEventListener('change', syncKernelFields);
 
 function settingsQuery() {
   const q = new URLSearchParams();
-  for (const key of ['arch', 'epochs', 'batch', 'lr', 'train_limit', 'test_limit']) {
+  const keys = ['arch', 'epochs', 'batch', 'lr', 'train_limit', 'test_limit', 'svm_kernel', 'svm_lambda'];
+  if ($('svm_kernel').value === 'rbf') keys.push('svm_dim', 'svm_gamma');
+  for (const key of keys) {
     const v = $(key).value.trim();
     if (v !== '') q.set(key, v);
   }
   q.set('augment', $('augment').checked ? '1' : '0');
   return q.toString();
 }
+
+// ---- Results: tables, λ search, classification report, gallery -----------------------------
+const fmtLambda = (l) => l.toExponential(0).replace('e+', 'e');
+const fixed3 = (x) => x.toFixed(3);
+let classes = [];
+let lastRun = null; // {arch, backend, ips, seconds, images, cnn, svm}
+const history = [];
+
+function renderResults() {
+  const rows = [];
+  if (lastRun?.cnn) {
+    const r = lastRun;
+    rows.push(`<tr><td>CNN (${r.arch}, its softmax head)</td><td><b>${pct(r.cnn.accuracy)}</b></td><td>${r.cnn.count.toLocaleString()}</td>` +
+      `<td>trained ${fmtTime(r.seconds)} on ${r.images.toLocaleString()} images, ${Math.round(r.ips).toLocaleString()} images/s on ${r.backend}</td></tr>`);
+    rows.push(r.svm
+      ? `<tr><td>CNN + SVM (Pegasos, ${r.svm.kernel})</td><td><b>${pct(r.svm.accuracy)}</b></td><td>${r.cnn.count.toLocaleString()}</td>` +
+        `<td>λ = ${fmtLambda(r.svm.lambda)}; features ${fmtTime(r.svm.featureSeconds)}, fit ${r.svm.fitSeconds.toFixed(1)} s on ${r.svm.rows.toLocaleString()} images</td></tr>`
+      : `<tr><td>CNN + SVM</td><td>${running ? 'fitting…' : '–'}</td><td></td><td></td></tr>`);
+  }
+  for (const h of history) rows.push(`<tr class="earlier"><td>earlier run: ${h.label}</td><td>${h.text}</td><td>${h.count}</td><td>${h.details}</td></tr>`);
+  $('results-body').innerHTML = rows.join('') || '<tr><td colspan="4">Train a model to see its test accuracy.</td></tr>';
+}
+
+function archiveRun() {
+  if (!lastRun?.cnn) return;
+  const r = lastRun;
+  history.unshift({
+    label: `${r.arch}`,
+    text: `CNN ${pct(r.cnn.accuracy)}` + (r.svm ? `, +SVM ${pct(r.svm.accuracy)}` : ''),
+    count: r.cnn.count.toLocaleString(),
+    details: `${r.images.toLocaleString()} images, ${Math.round(r.ips)} images/s on ${r.backend}`,
+  });
+  history.length = Math.min(history.length, 5);
+}
+
+function renderReport() {
+  const cnn = lastRun?.cnn?.report, svm = lastRun?.svm?.report;
+  if (!cnn) return;
+  const names = [...classes, 'macro average', 'weighted average'];
+  const cell = (v, other) => `<td${other !== undefined && v > other + 1e-9 ? ' class="better"' : ''}>${fixed3(v)}</td>`;
+  const rows = names.map((name, i) => {
+    const c = cnn.slice(4 * i, 4 * i + 4), s = svm ? svm.slice(4 * i, 4 * i + 4) : null;
+    const svmCells = s ? cell(s[0], c[0]) + cell(s[1], c[1]) + cell(s[2], c[2]) : '<td>–</td><td>–</td><td>–</td>';
+    return `<tr${i >= classes.length ? ' class="avg"' : ''}><td>${name}</td>${cell(c[0])}${cell(c[1])}${cell(c[2])}${svmCells}<td>${c[3].toLocaleString()}</td></tr>`;
+  });
+  rows.push(`<tr class="avg"><td>accuracy</td><td colspan="3">${fixed3(lastRun.cnn.accuracy)}</td><td colspan="3">${svm ? fixed3(lastRun.svm.accuracy) : '–'}</td><td>${lastRun.cnn.count.toLocaleString()}</td></tr>`);
+  $('report-table').querySelector('tbody').innerHTML = rows.join('');
+  $('report-panel').hidden = false;
+}
+
+function renderLambda(scores, chosen, current) {
+  const table = $('lambda-table').querySelector('tbody');
+  const rows = [];
+  for (let i = 0; i < scores.length; i += 2) {
+    rows.push(`<tr class="${scores[i] === chosen ? 'chosen' : ''}"><td>${fmtLambda(scores[i])}</td><td>${pct(scores[i + 1])}${scores[i] === chosen ? ' ← chosen' : ''}</td></tr>`);
+  }
+  if (current !== undefined) rows.push(`<tr><td>${fmtLambda(current)}</td><td>fitting…</td></tr>`);
+  table.innerHTML = rows.join('');
+  // Validation accuracy against log10 λ.
+  const canvas = $('lambda-chart'), ctx = canvas.getContext('2d');
+  const W = canvas.width, H = canvas.height, L = 52, R = 14, T = 14, B = 30;
+  ctx.clearRect(0, 0, W, H);
+  const pts = [];
+  for (let i = 0; i < scores.length; i += 2) pts.push([Math.log10(scores[i]), scores[i + 1]]);
+  if (!pts.length) return;
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+  const x0 = Math.min(...xs) - 0.5, x1 = Math.max(...xs) + 0.5;
+  const y0 = Math.max(0, Math.min(...ys) - 0.01), y1 = Math.min(1, Math.max(...ys) + 0.01);
+  const x = (v) => L + (W - L - R) * (v - x0) / (x1 - x0), y = (v) => T + (H - T - B) * (1 - (v - y0) / Math.max(1e-9, y1 - y0));
+  ctx.font = '11px system-ui, sans-serif'; ctx.fillStyle = '#556'; ctx.strokeStyle = '#ccd';
+  for (let k = 0; k <= 3; k++) { const v = y0 + (y1 - y0) * k / 3; ctx.beginPath(); ctx.moveTo(L, y(v)); ctx.lineTo(W - R, y(v)); ctx.stroke(); ctx.fillText(pct(v), 2, y(v) + 4); }
+  for (const [lx] of pts) ctx.fillText(`1e${lx.toFixed(0)}`, x(lx) - 12, H - 10);
+  ctx.strokeStyle = '#2456c8'; ctx.lineWidth = 2; ctx.beginPath();
+  pts.forEach(([a, b], i) => (i ? ctx.lineTo(x(a), y(b)) : ctx.moveTo(x(a), y(b)))); ctx.stroke();
+  for (const [a, b] of pts) { ctx.fillStyle = Math.pow(10, a).toPrecision(6) === chosen?.toPrecision(6) ? '#d0452b' : '#2456c8'; ctx.beginPath(); ctx.arc(x(a), y(b), 5, 0, 7); ctx.fill(); }
+}
+
+// The gallery pages through test images; `test` holds what the worker sent for the last run.
+const PAGE = 24;
+let test = null; // {images, labels, cnn, svm}
+let galleryPage = 0;
+
+function galleryIndices() {
+  const { labels, cnn, svm } = test;
+  const f = $('gallery-filter').value;
+  const keep = {
+    'svm-errors': (i) => svm && svm[i] !== labels[i],
+    'cnn-errors': (i) => cnn[i] !== labels[i],
+    fixed: (i) => svm && cnn[i] !== labels[i] && svm[i] === labels[i],
+    broken: (i) => svm && cnn[i] === labels[i] && svm[i] !== labels[i],
+    all: () => true,
+  }[f];
+  const out = [];
+  for (let i = 0; i < labels.length; i++) if (keep(i)) out.push(i);
+  return out;
+}
+
+function renderGallery() {
+  if (!test) return;
+  const indices = galleryIndices();
+  const pages = Math.max(1, Math.ceil(indices.length / PAGE));
+  galleryPage = Math.min(galleryPage, pages - 1);
+  $('gallery-page').textContent = indices.length
+    ? `${indices.length.toLocaleString()} images; page ${galleryPage + 1} of ${pages}`
+    : 'No images of this kind.';
+  $('gallery-prev').disabled = galleryPage === 0;
+  $('gallery-next').disabled = galleryPage >= pages - 1;
+  const box = $('gallery');
+  box.innerHTML = '';
+  for (const i of indices.slice(galleryPage * PAGE, (galleryPage + 1) * PAGE)) {
+    const tile = document.createElement('figure');
+    const truth = test.labels[i], c = test.cnn[i], s = test.svm?.[i];
+    const wrong = (s ?? c) !== truth;
+    tile.className = 'tile' + (wrong ? ' wrong' : '');
+    const canvas = document.createElement('canvas');
+    canvas.width = 28; canvas.height = 28;
+    const img = new ImageData(28, 28);
+    for (let p = 0; p < 784; p++) {
+      const v = test.images[i * 784 + p];
+      img.data[4 * p] = img.data[4 * p + 1] = img.data[4 * p + 2] = v; img.data[4 * p + 3] = 255;
+    }
+    canvas.getContext('2d').putImageData(img, 0, 0);
+    const verdict = (p) => `<span class="${p === truth ? 'ok' : 'bad'}">${classes[p]}${p === truth ? ' ✓' : ' ✗'}</span>`;
+    const cap = document.createElement('figcaption');
+    cap.innerHTML = `#${i}: <b>${classes[truth]}</b><br>CNN: ${verdict(c)}` + (s !== undefined ? `<br>SVM: ${verdict(s)}` : '');
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', `test image ${i}, a ${classes[truth]}`);
+    tile.append(canvas, cap);
+    box.appendChild(tile);
+  }
+  $('gallery-panel').hidden = false;
+}
+$('gallery-filter').addEventListener('change', () => { galleryPage = 0; renderGallery(); });
+$('gallery-prev').addEventListener('click', () => { galleryPage--; renderGallery(); });
+$('gallery-next').addEventListener('click', () => { galleryPage++; renderGallery(); });
 
 // ---- Worker ---------------------------------------------------------------------------------
 let worker;
@@ -170,8 +319,8 @@ try {
   fail('Could not start the training worker: ' + e);
 }
 
-let resultsRows = [];
 let trainTotal = 1;
+let lastScores = [];
 
 const handlers = {
   alive() { worker.postMessage({ type: 'init', query: location.search }); },
@@ -193,6 +342,13 @@ const handlers = {
   dataset(m) { $('dataset-info').textContent = `Fashion-MNIST: ${m.train.toLocaleString()} training and ${m.test.toLocaleString()} test images`; },
   'train-start'(m) {
     showError('');
+    archiveRun();
+    lastRun = null;
+    // The hooks describe the run in progress: stale numbers would read as its results.
+    delete metricsEl.dataset.cnnAccuracy;
+    delete metricsEl.dataset.svmAccuracy;
+    delete metricsEl.dataset.imagesPerSecond;
+    renderResults();
     trainTotal = m.batches;
     lossChart.reset(m.batches); accChart.reset(m.batches);
     setProgress(0, `Training ${m.arch}: ${m.epochs} epoch(s), ${m.batches} batches`);
@@ -212,16 +368,69 @@ const handlers = {
     lossChart.addEpoch(m.step, m.loss); accChart.addEpoch(m.step, m.accuracy);
   },
   stopped(m) { showError(''); progressText.textContent = m.message; $('live-eta').textContent = '–'; },
-  eval(m) { setProgress(m.done / m.total, `Testing: ${m.done} of ${m.total} test images`); },
-  result(m) {
-    metricsEl.dataset.cnnAccuracy = m.cnnAccuracy.toFixed(4);
+  eval(m) { setProgress(m.done / m.total, `Testing the CNN: ${m.done.toLocaleString()} of ${m.total.toLocaleString()} test images`); },
+  trained(m) {
     metricsEl.dataset.imagesPerSecond = m.imagesPerSecond.toFixed(1);
-    resultsRows.unshift(`<tr><td>CNN (${m.arch}, softmax head)</td><td><b>${pct(m.cnnAccuracy)}</b></td><td>${m.testCount.toLocaleString()}</td>` +
-      `<td>${Math.round(m.imagesPerSecond).toLocaleString()} images/s on ${$('backend').dataset.backend}</td><td>${fmtTime(m.trainSeconds)} for ${m.trainImages.toLocaleString()} images</td></tr>`);
-    metricsEl.querySelector('tbody').innerHTML = resultsRows.slice(0, 8).join('');
-    $('confusion-figure').hidden = false;
-    drawConfusion(Array.from(m.confusion), m.classes);
-    setProgress(1, `Test accuracy ${pct(m.cnnAccuracy)} on ${m.testCount.toLocaleString()} images.`);
+    lastRun = { arch: m.arch, backend: $('backend').dataset.backend, ips: m.imagesPerSecond, seconds: m.trainSeconds, images: m.trainImages };
+  },
+  result(m) {
+    classes = m.classes;
+    metricsEl.dataset.cnnAccuracy = m.cnnAccuracy.toFixed(4);
+    lastRun.cnn = { accuracy: m.cnnAccuracy, count: m.testCount, report: Array.from(m.report) };
+    renderResults();
+    renderReport();
+    $('svm-confusion-figure').hidden = true;
+    drawConfusion($('confusion'), Array.from(m.confusion), classes);
+    test = { images: m.images, labels: m.labels, cnn: m.predictions, svm: null };
+    lastScores = [];
+    $('gallery-filter').value = 'cnn-errors';
+    galleryPage = 0;
+    renderGallery();
+    $('lambda-table').querySelector('tbody').innerHTML = '';
+    $('svm-panel').hidden = true;
+    setProgress(1, `CNN test accuracy ${pct(m.cnnAccuracy)} on ${m.testCount.toLocaleString()} images.`);
+  },
+  'svm-progress'(m) {
+    if (m.stage === 'features') {
+      setProgress(m.done / m.total, `SVM: extracting the CNN's features of ${m.total.toLocaleString()} training images (${m.done.toLocaleString()} done)`);
+      return;
+    }
+    if (m.stage === 'map') {
+      setProgress(m.done / m.total, `SVM: mapping ${m.total.toLocaleString()} feature vectors for the kernel (${m.done.toLocaleString()} done)`);
+      return;
+    }
+    if (m.scores) { $('svm-panel').hidden = false; lastScores = Array.from(m.scores); }
+    if (m.stage === 'search') {
+      $('svm-panel').hidden = false;
+      $('lambda-search').hidden = false;
+      $('lambda-note').textContent = 'Each λ is fitted on 90% of the training features and scored on the other 10%; the best is then refitted on all of them.';
+      renderLambda(lastScores, null, m.lambda);
+    }
+    setProgress(m.progress, m.stage === 'search'
+      ? `SVM: trying λ = ${fmtLambda(m.lambda)} on held-out training features`
+      : `SVM: fitting on all training features with λ = ${fmtLambda(m.lambda)}`);
+  },
+  'svm-result'(m) {
+    metricsEl.dataset.svmAccuracy = m.svmAccuracy.toFixed(4);
+    lastRun.svm = { accuracy: m.svmAccuracy, kernel: m.kernel, lambda: m.lambda, report: Array.from(m.report), featureSeconds: m.featureSeconds, fitSeconds: m.fitSeconds, rows: m.trainRows };
+    renderResults();
+    renderReport();
+    const scores = Array.from(m.scores);
+    if (scores.length) {
+      $('svm-panel').hidden = false;
+      renderLambda(scores, m.lambda);
+    } else {
+      $('svm-panel').hidden = false;
+      $('lambda-note').textContent = `λ fixed at ${fmtLambda(m.lambda)} by the settings: no validation search.`;
+    }
+    $('lambda-search').hidden = !scores.length;
+    $('svm-confusion-figure').hidden = false;
+    drawConfusion($('svm-confusion'), Array.from(m.confusion), classes);
+    test.svm = m.predictions;
+    $('gallery-filter').value = 'svm-errors';
+    galleryPage = 0;
+    renderGallery();
+    setProgress(1, `CNN ${pct(lastRun.cnn.accuracy)}, CNN + SVM ${pct(m.svmAccuracy)} on ${lastRun.cnn.count.toLocaleString()} test images.`);
   },
 };
 

@@ -1,7 +1,7 @@
 //! The native command: trains a model with the same code the page runs (Burn's flex CPU
 //! backend here), evaluates it, and fits the SVM on its features.
 //!
-//! `cargo run --release --bin fashion-train -- [QUERY] [--data DIR] [--features FILE]`
+//! `cargo run --release --features native --bin fashion-train -- [QUERY] [--data DIR] [--features FILE]`
 //! where QUERY takes the page's URL parameters, e.g. `"arch=three-conv&epochs=1"`.
 
 #[cfg(target_arch = "wasm32")]

@@ -1,7 +1,7 @@
 //! The worker's state and its message loop: load the dataset, train, evaluate, report.
 
 use burn::prelude::Device;
-use js_sys::{Array, Float64Array, Promise, Uint32Array};
+use js_sys::{Array, Float64Array, Promise};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::cell::{Cell, RefCell};
@@ -16,10 +16,11 @@ use super::fetch::fetch_dataset;
 use super::messages::{error, field_str, num, phase, post, scope, warning};
 use crate::batch::{Batch, epoch_batches};
 use crate::dataset::FashionMnist;
-use crate::metrics::{accuracy, confusion_matrix};
+use super::evaluate;
 use crate::model::Model;
-use crate::settings::{Settings, TrainSettings};
-use crate::train::{Trainer, predict_split};
+use crate::settings::Settings;
+use crate::svm::SvmClassifier;
+use crate::train::{Trainer, learning_rate};
 
 #[derive(Default)]
 struct Session {
@@ -27,6 +28,8 @@ struct Session {
     backend: Option<Chosen>,
     /// The last trained model, kept when training stops early.
     model: Option<Model>,
+    /// The SVM fitted on that model's features, when the fit ran to the end.
+    svm: Option<SvmClassifier>,
     running: bool,
 }
 
@@ -35,8 +38,13 @@ thread_local! {
     static STOP: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether Stop was pressed during the current run.
+pub(super) fn stop_requested() -> bool {
+    STOP.with(Cell::get)
+}
+
 /// Lets the worker's event loop run, so a Stop message is seen between batches.
-async fn yield_now() {
+pub(super) async fn yield_now() {
     let promise = Promise::new(&mut |resolve, _| {
         let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
     });
@@ -97,6 +105,10 @@ fn init(query: String) {
             ("augment", t.augment.into()),
             ("trainLimit", limit(t.train_limit)),
             ("testLimit", limit(t.test_limit)),
+            ("svmKernel", settings.svm.kernel.name().into()),
+            ("svmDim", num(settings.svm.kernel.rbf_params().0 as f64)),
+            ("svmGamma", num(settings.svm.kernel.rbf_params().1)),
+            ("svmLambda", settings.svm.lambda.map_or(JsValue::NULL, num)),
             ("archs", crate::model::Arch::ALL.iter().map(|a| JsValue::from(a.name())).collect::<Array>().into()),
         ],
     );
@@ -107,7 +119,7 @@ fn init(query: String) {
         }
         phase("ready", "Dataset loaded. Press Train to start.");
         if settings.autostart {
-            run_training(settings.train.clone()).await;
+            run_training(settings).await;
         }
     });
 }
@@ -145,14 +157,14 @@ async fn load(settings: &Settings) -> Result<(), String> {
 
 fn start_training(query: String) {
     let settings = match Settings::from_query(&query) {
-        Ok(s) => s.train,
+        Ok(s) => s,
         Err(e) => return warning(&format!("Settings not accepted: {e}")),
     };
     spawn_local(run_training(settings));
 }
 
 /// Runs one training session; a second request while one runs is ignored (rapid clicks).
-async fn run_training(settings: TrainSettings) {
+async fn run_training(settings: Settings) {
     let ready = SESSION.with(|s| {
         let mut s = s.borrow_mut();
         if s.running || s.data.is_none() {
@@ -171,7 +183,8 @@ async fn run_training(settings: TrainSettings) {
     }
 }
 
-async fn train_and_evaluate(settings: &TrainSettings, data: &FashionMnist, device: &Device) -> Result<(), String> {
+async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device) -> Result<(), String> {
+    let (settings, svm) = (&all.train, &all.svm);
     let n_train = settings.train_limit.unwrap_or(usize::MAX).min(data.train.len());
     let batches_per_epoch = n_train.div_ceil(settings.batch_size);
     let total_batches = batches_per_epoch * settings.epochs;
@@ -202,6 +215,7 @@ async fn train_and_evaluate(settings: &TrainSettings, data: &FashionMnist, devic
                 stopped = true;
                 break 'epochs;
             }
+            trainer.lr = learning_rate(settings.lr, settings.lr_decay, step, total_batches);
             let batch = Batch::gather(&data.train, &indices, settings.augment.then_some(&mut rng));
             let mut read = Box::pin(trainer.step(&batch).read());
             let stats = match unless_stopped(&mut read).await {
@@ -274,30 +288,19 @@ async fn train_and_evaluate(settings: &TrainSettings, data: &FashionMnist, devic
     }
     let model = trainer.inference_model();
     SESSION.with(|s| s.borrow_mut().model = Some(model.clone()));
-
-    let mut test = data.test.clone();
-    test.truncate(settings.test_limit.unwrap_or(usize::MAX));
-    phase("evaluating", &format!("Testing the CNN on {} test images", test.len()));
-    let total = test.len();
-    let predicted = predict_split(&model, &test, device, 500, |done| {
-        post("eval", &[("done", num(done as f64)), ("total", num(total as f64))]);
-        yield_now()
-    })
-    .await?;
-    let cnn_accuracy = accuracy(&predicted, &test.labels);
-    let confusion: Vec<u32> = confusion_matrix(&predicted, &test.labels).iter().flatten().copied().collect();
     post(
-        "result",
+        "trained",
         &[
-            ("cnnAccuracy", num(cnn_accuracy)),
             ("imagesPerSecond", num(images_per_second)),
             ("trainSeconds", num(train_seconds)),
-            ("testCount", num(total as f64)),
             ("trainImages", num(images_done as f64)),
             ("arch", settings.arch.name().into()),
-            ("confusion", Uint32Array::from(&confusion[..]).into()),
-            ("classes", crate::dataset::CLASS_NAMES.iter().map(|&c| JsValue::from(c)).collect::<Array>().into()),
         ],
     );
+    let n_test = settings.test_limit.unwrap_or(usize::MAX).min(data.test.len());
+    // A Stop that ended training has been honoured; a new one cuts the SVM fit short.
+    STOP.with(|s| s.set(false));
+    let classifier = evaluate::evaluate(&model, (&data.train, n_train), (&data.test, n_test), device, svm).await?;
+    SESSION.with(|s| s.borrow_mut().svm = classifier);
     Ok(())
 }

@@ -46,6 +46,14 @@ export async function browser(webgpu) {
 export async function open(query, { webgpu = false } = {}) {
   const ctx = await (await browser(webgpu)).newContext({ viewport: { width: 1280, height: 1400 } });
   const page = await ctx.newPage();
+  // Every phase #status passes through, in order, however briefly (window.__phases).
+  await page.addInitScript(() => {
+    window.__phases = [];
+    new MutationObserver(() => {
+      const p = document.getElementById('status')?.dataset.phase;
+      if (p && window.__phases[window.__phases.length - 1] !== p) window.__phases.push(p);
+    }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-phase'] });
+  });
   const log = [];
   page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
@@ -58,6 +66,7 @@ export async function waitPhase(page, phases, timeoutMs) {
   await page.waitForFunction((ps) => ps.includes(document.querySelector('#status')?.dataset.phase), phases, { timeout: timeoutMs, polling: 250 });
   return phaseOf(page);
 }
+export const phasesSeen = (page) => page.evaluate(() => window.__phases);
 export const attr = (page, sel, name) => page.$eval(sel, (e, n) => e.getAttribute(n), name);
 export const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
 

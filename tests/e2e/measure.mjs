@@ -1,5 +1,5 @@
 // Measures a training run in headless Chromium through the page itself and prints one JSON
-// line: backend, images/s, training time, test accuracy. Used for the README's numbers.
+// line: backend, images/s, both test accuracies, the results table's rows (times, λ). Used for the README's numbers.
 //   node tests/e2e/measure.mjs '?backend=cpu&arch=three-conv&batch=64&epochs=1' [--webgpu]
 import path from 'node:path';
 import { OUT, open, waitPhase, attr, text, shutdown } from './harness.mjs';
@@ -17,6 +17,9 @@ const result = {
   backend: await attr(page, '#backend', 'data-backend'),
   imagesPerSecond: parseFloat(await attr(page, '#metrics', 'data-images-per-second')),
   cnnAccuracy: parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy')),
+  svmAccuracy: parseFloat(await attr(page, '#metrics', 'data-svm-accuracy')),
+  // The results table's rows: training time, SVM feature extraction and fit times, λ.
+  results: (await page.$$eval('#results-body tr', (rows) => rows.map((r) => r.textContent.replace(/\s+/g, ' ').trim()))),
   wallSeconds: (Date.now() - t0) / 1000,
   error: await text(page, '#error'),
 };

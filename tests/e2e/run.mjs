@@ -7,7 +7,7 @@
 // Env: DIST (default dist), CHROMIUM (/usr/bin/chromium), OUT (target/e2e: screenshots, log).
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT, open, waitPhase, attr, text, shutdown } from './harness.mjs';
+import { OUT, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
 
 const filter = process.argv[2] || '';
 function check(cond, message) { if (!cond) throw new Error(message); }
@@ -23,16 +23,52 @@ async function trainShort(name, { webgpu, backend }) {
     check(phase === 'done', `ended in phase ${phase}: ${await text(page, '#error')}`);
     check((await attr(page, '#backend', 'data-backend')) === backend, `backend is ${await attr(page, '#backend', 'data-backend')}, expected ${backend}`);
     const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
+    const svm = parseFloat(await attr(page, '#metrics', 'data-svm-accuracy'));
     const ips = parseFloat(await attr(page, '#metrics', 'data-images-per-second'));
     check(acc > 0.5, `CNN accuracy ${acc} is not far above chance (0.1)`);
+    check(svm > 0.5, `CNN+SVM accuracy ${svm} is not far above chance (0.1)`);
     check(ips > 0, `images per second ${ips}`);
     check((await text(page, '#error')) === '', `#error not empty: ${await text(page, '#error')}`);
-    return `accuracy ${acc}, ${ips.toFixed(0)} images/s on ${backend}`;
+    // The evaluation a reader checks: a report row per class plus averages and accuracy, the
+    // λ search's table (the default grid has four values), both confusion matrices.
+    const count = (sel) => page.$$eval(sel, (els) => els.length);
+    check((await count('#report-table tbody tr')) === 13, 'classification report rows');
+    check((await count('#lambda-table tbody tr')) === 4, 'λ table rows');
+    check(await page.$eval('#svm-confusion-figure', (e) => !e.hidden), 'SVM confusion matrix hidden');
+    const phases = (await phasesSeen(page)).join(' ');
+    check(phases.endsWith('training evaluating fitting-svm done'), `phases: ${phases}`);
+    return `CNN ${acc}, CNN+SVM ${svm}, ${ips.toFixed(0)} images/s on ${backend}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
 }
 
 test('short run on WebGPU (SwiftShader) reaches far-above-chance accuracy', () => trainShort('train-webgpu', { webgpu: true, backend: 'webgpu' }));
 test('short run without a WebGPU adapter falls back to the CPU', () => trainShort('train-cpu', { webgpu: false, backend: 'cpu' }));
+
+test('error gallery pages through misclassified test images; a fixed svm_lambda skips the search', async () => {
+  const { page, ctx, log } = await open('?autostart=1&backend=cpu&train_limit=1000&test_limit=600&epochs=1&svm_lambda=0.0001&svm_kernel=linear');
+  try {
+    const phase = await waitPhase(page, ['done', 'error'], 10 * 60_000);
+    check(phase === 'done', `phase ${phase}: ${await text(page, '#error')}`);
+    check(parseFloat(await attr(page, '#metrics', 'data-svm-accuracy')) > 0.4, 'SVM accuracy');
+    const note = await text(page, '#lambda-note');
+    check(/fixed/.test(note), `λ note: ${note}`);
+    check(/linear/.test(await text(page, '#results-body')), 'results table names the linear kernel');
+    const tiles = () => page.$$eval('#gallery .tile', (els) => els.map((e) => [e.className, e.textContent]));
+    const first = await tiles();
+    check(first.length === 24, `${first.length} tiles on the first page`);
+    check(first.every(([cls]) => cls.includes('wrong')), 'the errors view shows only misclassified images');
+    const pageText = await text(page, '#gallery-page');
+    await page.click('#gallery-next');
+    const second = await tiles();
+    check(second.length > 0 && second[0][1] !== first[0][1], 'Next shows other images');
+    check((await text(page, '#gallery-page')).includes('page 2'), 'page counter moves');
+    await page.selectOption('#gallery-filter', 'all');
+    const all = await text(page, '#gallery-page');
+    check(all.startsWith('600 images'), `all test images: ${all}`);
+    await page.screenshot({ path: path.join(OUT, 'gallery.png'), fullPage: true });
+    return `${pageText}; ${all}`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'gallery.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
 
 async function expectError(query, needle, { webgpu = false, name } = {}) {
   const { page, ctx } = await open(query, { webgpu });
@@ -66,14 +102,15 @@ test('backend=webgpu without an adapter says so and uses the CPU', async () => {
 });
 
 async function stopTest(name, { webgpu, backend, minAccuracy }) {
-  const { page, ctx, log } = await open(`?backend=${backend}&epochs=1&test_limit=500`, { webgpu });
+  // 6,400 training images: 100 batches, long enough to stop in the middle.
+  const { page, ctx, log } = await open(`?backend=${backend}&epochs=1&train_limit=6400&test_limit=500`, { webgpu });
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
     // Watch the main thread: the longest gap between animation frames while training runs.
     await page.evaluate(() => { window.__gap = 0; let t = performance.now(); const f = (n) => { window.__gap = Math.max(window.__gap, n - t); t = n; window.__raf = requestAnimationFrame(f); }; requestAnimationFrame(f); });
     await page.click('#train-button');
-    // At least three batches done (938 in the epoch), then a little more.
-    await page.waitForFunction(() => parseInt(document.querySelector('#live-epoch').textContent) >= 1 && document.querySelector('#progress').value * 938 >= 3 && document.querySelector('#status').dataset.phase === 'training', null, { timeout: 120_000, polling: 100 });
+    // At least three batches done (100 in the epoch), then a little more.
+    await page.waitForFunction(() => parseInt(document.querySelector('#live-epoch').textContent) >= 1 && document.querySelector('#progress').value * 100 >= 3 && document.querySelector('#status').dataset.phase === 'training', null, { timeout: 120_000, polling: 100 });
     await page.waitForTimeout(2000);
     const gap = await page.evaluate(() => window.__gap);
     const t0 = Date.now();
