@@ -1,4 +1,4 @@
-//! Training in a real browser (`wasm-pack test --headless --chrome`): one test on the CPU
+//! Training and the SVM fit in a real browser (`wasm-pack test --headless --chrome`): one test on the CPU
 //! backend, one on WebGPU (headless Chromium's SwiftShader adapter, `--enable-unsafe-webgpu`
 //! from webdriver.json). Both train on the real Fashion-MNIST test file, embedded at compile
 //! time from `$FASHION_MNIST_DIR` (scripts/test.sh sets it).
@@ -7,8 +7,10 @@
 use burn::prelude::Device;
 use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::dataset::{FILE_NAMES, Split, TEST_COUNT};
-use fashion_cnn::model::Arch;
-use fashion_cnn::train::Trainer;
+use fashion_cnn::metrics::accuracy;
+use fashion_cnn::model::{Arch, Model};
+use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
+use fashion_cnn::train::{Trainer, infer_split};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use wasm_bindgen_test::*;
@@ -18,36 +20,70 @@ wasm_bindgen_test_configure!(run_in_browser);
 static IMAGES: &[u8] = include_bytes!(concat!(env!("FASHION_MNIST_DIR"), "/t10k-images-idx3-ubyte.gz"));
 static LABELS: &[u8] = include_bytes!(concat!(env!("FASHION_MNIST_DIR"), "/t10k-labels-idx1-ubyte.gz"));
 
+const TRAINED: usize = 1536;
+
+fn split() -> Split {
+    Split::from_gz((FILE_NAMES[2], IMAGES), (FILE_NAMES[3], LABELS), Some(TEST_COUNT)).unwrap()
+}
+
 /// Trains `three-conv` on 1,536 real images and returns (mean of the first 3 losses, mean of
-/// the last 5).
-async fn train_losses(device: Device) -> (f32, f32) {
-    let split = Split::from_gz((FILE_NAMES[2], IMAGES), (FILE_NAMES[3], LABELS), Some(TEST_COUNT)).unwrap();
+/// the last 5), and the trained model.
+async fn train_losses(device: Device) -> (f32, f32, Model) {
+    let split = split();
     let mut trainer = Trainer::new(Arch::ThreeConv, &device, 2e-3, 1);
     let mut rng = SmallRng::seed_from_u64(3);
     let mut losses = Vec::new();
-    for indices in epoch_batches(1536, 64, &mut rng) {
+    for indices in epoch_batches(TRAINED, 64, &mut rng) {
         let batch = Batch::gather(&split, &indices, None::<&mut SmallRng>);
         losses.push(trainer.step(&batch).read().await.unwrap().loss);
     }
     let first = losses[..3].iter().sum::<f32>() / 3.0;
     let last = losses[losses.len() - 5..].iter().sum::<f32>() / 5.0;
-    (first, last)
+    (first, last, trainer.inference_model())
+}
+
+/// Fits the RBF Pegasos SVM (with its λ search) on the model's features of the trained images,
+/// and returns the accuracy of the CNN head and of CNN+SVM on 1,000 images it never saw.
+async fn cnn_and_svm_accuracy(model: &Model, device: &Device) -> (f64, f64) {
+    let split = split();
+    let train = infer_split(model, &split, TRAINED, device, 256, |_| async {}).await.unwrap();
+    let options = SvmOptions::default();
+    let map = FeatureMap::fit(options.kernel, &train.features, train.feature_dim, 1);
+    let rows = map.apply_all(&train.features, |_| {});
+    let mut fit = Fit::new(&rows, &split.labels[..TRAINED], options);
+    while !fit.step(200) {}
+    let (svm, _) = fit.finish();
+
+    let held_out = 5000..6000;
+    let unseen = Split::new(
+        held_out.clone().flat_map(|i| split.image(i).to_vec()).collect(),
+        split.labels[held_out].to_vec(),
+    )
+    .unwrap();
+    let test = infer_split(model, &unseen, 1000, device, 250, |_| async {}).await.unwrap();
+    let svm_predictions = svm.predict_rows(&map.apply_all(&test.features, |_| {}));
+    (accuracy(&test.predictions, &unseen.labels), accuracy(&svm_predictions, &unseen.labels))
+}
+
+async fn check_backend(name: &str, device: Device) {
+    let (first, last, model) = train_losses(device.clone()).await;
+    let (cnn, svm) = cnn_and_svm_accuracy(&model, &device).await;
+    web_sys::console::log_1(&format!("{name}: loss {first:.3} -> {last:.3}; CNN {cnn:.3}, CNN+SVM {svm:.3}").into());
+    assert!(first > 1.5 && last < 0.7 * first, "{name} loss {first} -> {last}");
+    assert!(cnn > 0.5, "{name} CNN accuracy {cnn}");
+    assert!(svm > 0.5 && svm > cnn - 0.08, "{name} SVM accuracy {svm} (CNN {cnn})");
 }
 
 #[wasm_bindgen_test]
-async fn cpu_training_lowers_the_loss_in_the_browser() {
-    let (first, last) = train_losses(Device::flex()).await;
-    web_sys::console::log_1(&format!("cpu: loss {first:.3} -> {last:.3}").into());
-    assert!(first > 1.5 && last < 0.7 * first, "cpu loss {first} -> {last}");
+async fn cpu_training_then_svm_in_the_browser() {
+    check_backend("cpu", Device::flex()).await;
 }
 
 #[wasm_bindgen_test]
-async fn webgpu_training_lowers_the_loss_in_the_browser() {
+async fn webgpu_training_then_svm_in_the_browser() {
     let device = Device::wgpu_options()
         .init_async()
         .await
         .expect("a WebGPU adapter (Chromium needs --enable-unsafe-webgpu, see webdriver.json)");
-    let (first, last) = train_losses(device).await;
-    web_sys::console::log_1(&format!("webgpu: loss {first:.3} -> {last:.3}").into());
-    assert!(first > 1.5 && last < 0.7 * first, "webgpu loss {first} -> {last}");
+    check_backend("webgpu", device).await;
 }
