@@ -8,6 +8,7 @@ use burn::nn::loss::CrossEntropyLoss;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::module::Module;
 use burn::prelude::*;
+use std::ops::ControlFlow;
 
 use crate::batch::{Batch, sequential_batches};
 use crate::dataset::{IMAGE_SIDE, Split};
@@ -131,7 +132,8 @@ pub struct Inference {
 
 /// Runs `model` over the first `count` images of `split` in order, keeping both the head's answers and the
 /// features, so the test set is only pushed through the CNN once. `on_batch` is called after
-/// each batch with the number done so far, and may yield.
+/// each batch with the number done so far; it may yield, and may break off the pass (Stop),
+/// in which case the images done so far are returned.
 pub async fn infer_split<F, Fut>(
     model: &Model,
     split: &Split,
@@ -142,7 +144,7 @@ pub async fn infer_split<F, Fut>(
 ) -> Result<Inference, String>
 where
     F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
+    Fut: std::future::Future<Output = ControlFlow<()>>,
 {
     let feature_dim = model.arch().feature_dim();
     let count = count.min(split.len());
@@ -159,7 +161,9 @@ where
         let classes = classes.convert::<i64>().try_to_vec::<i64>().map_err(|e| format!("predictions: {e:?}"))?;
         predictions.extend(classes.into_iter().map(|c| c as u8));
         features.extend(feats.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("features: {e:?}"))?);
-        on_batch(range.end).await;
+        if on_batch(range.end).await.is_break() {
+            break;
+        }
     }
     Ok(Inference { predictions, features, feature_dim })
 }

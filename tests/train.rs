@@ -10,6 +10,7 @@ use fashion_cnn::metrics::accuracy;
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
 use fashion_cnn::train::{Trainer, batch_tensors, infer_split};
 use rand::SeedableRng;
+use std::ops::ControlFlow;
 use rand::rngs::SmallRng;
 
 #[test]
@@ -69,7 +70,7 @@ fn short_training_then_cnn_and_svm_predict_far_above_chance() {
         pollster::block_on(trainer.step(&Batch::gather(&data.train, &idx, Some(&mut rng))).read()).unwrap();
     }
     let model = trainer.inference_model();
-    let infer = |split, n| pollster::block_on(infer_split(&model, split, n, &device, 250, |_| async {})).unwrap();
+    let infer = |split, n| pollster::block_on(infer_split(&model, split, n, &device, 250, |_| async { ControlFlow::Continue(()) })).unwrap();
     let test = infer(&data.test, 1000);
     let labels = &data.test.labels[..1000];
     assert_eq!((test.predictions.len(), test.features.len()), (1000, 1000 * Arch::ThreeConv.feature_dim()));

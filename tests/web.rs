@@ -12,6 +12,7 @@ use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
 use fashion_cnn::train::{Trainer, infer_split};
 use rand::SeedableRng;
+use std::ops::ControlFlow;
 use rand::rngs::SmallRng;
 use wasm_bindgen_test::*;
 
@@ -46,7 +47,7 @@ async fn train_losses(device: Device) -> (f32, f32, Model) {
 /// and returns the accuracy of the CNN head and of CNN+SVM on 1,000 images it never saw.
 async fn cnn_and_svm_accuracy(model: &Model, device: &Device) -> (f64, f64) {
     let split = split();
-    let train = infer_split(model, &split, TRAINED, device, 256, |_| async {}).await.unwrap();
+    let train = infer_split(model, &split, TRAINED, device, 256, |_| async { ControlFlow::Continue(()) }).await.unwrap();
     let options = SvmOptions::default();
     let map = FeatureMap::fit(options.kernel, &train.features, train.feature_dim, 1);
     let rows = map.apply_all(&train.features, |_| {});
@@ -60,7 +61,7 @@ async fn cnn_and_svm_accuracy(model: &Model, device: &Device) -> (f64, f64) {
         split.labels[held_out].to_vec(),
     )
     .unwrap();
-    let test = infer_split(model, &unseen, 1000, device, 250, |_| async {}).await.unwrap();
+    let test = infer_split(model, &unseen, 1000, device, 250, |_| async { ControlFlow::Continue(()) }).await.unwrap();
     let svm_predictions = svm.predict_rows(&map.apply_all(&test.features, |_| {}));
     (accuracy(&test.predictions, &unseen.labels), accuracy(&svm_predictions, &unseen.labels))
 }

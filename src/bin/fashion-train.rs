@@ -27,6 +27,7 @@ mod native {
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
     use std::io::Write;
+    use std::ops::ControlFlow;
     use std::path::PathBuf;
     use std::time::Instant;
 
@@ -143,7 +144,7 @@ mod native {
         }
         let seconds = started.elapsed().as_secs_f64();
         let model = trainer.inference_model();
-        let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async {}));
+        let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async { ControlFlow::Continue(()) }));
         println!(
             "{} trained on {n} images x {} epochs in {seconds:.0} s ({:.0} images/s)",
             t.arch,

@@ -3,6 +3,7 @@
 //! loop, so progress reaches the page and Stop is seen.
 
 use burn::prelude::Device;
+use std::ops::ControlFlow;
 use js_sys::{Array, Float64Array, Uint8Array, Uint32Array};
 use wasm_bindgen::JsValue;
 use web_time::Instant;
@@ -32,6 +33,24 @@ fn confusion_array(predicted: &[u8], labels: &[u8]) -> JsValue {
     Uint32Array::from(&flat[..]).into()
 }
 
+/// Yields to the worker's event loop, then says whether to go on (Stop not pressed).
+async fn continue_unless_stopped() -> ControlFlow<()> {
+    yield_now().await;
+    if stop_requested() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+}
+
+fn stopped_fit() -> Option<SvmClassifier> {
+    post("stopped", &[("message", "SVM fitting stopped.".into())]);
+    warning("SVM fitting stopped: the CNN's results stand; press Train to train and fit again.");
+    None
+}
+
+/// The λ search so far as a flat `[λ, validation accuracy, ...]` array.
+fn scores_array(fit: &Fit) -> JsValue {
+    let flat: Vec<f64> = fit.scores().iter().flat_map(|s| [s.lambda, s.accuracy]).collect();
+    Float64Array::from(&flat[..]).into()
+}
+
 fn kernel_label(kernel: Kernel) -> String {
     match kernel {
         Kernel::Linear => "linear".into(),
@@ -52,10 +71,14 @@ pub async fn evaluate(
     let train_labels = &train.labels[..n];
     phase("evaluating", &format!("Testing the CNN on {total} test images"));
     let tested = infer_split(model, test, total, device, INFER_BATCH, |done| {
-        post("eval", &[("done", num(done as f64)), ("total", num(total as f64)), ("what", "test".into())]);
-        yield_now()
+        post("eval", &[("done", num(done as f64)), ("total", num(total as f64))]);
+        continue_unless_stopped()
     })
     .await?;
+    if tested.predictions.len() < total {
+        post("stopped", &[("message", "Testing stopped: no test results.".into())]);
+        return Ok(None);
+    }
     let cnn_report = ClassificationReport::new(&tested.predictions, test_labels);
     post(
         "result",
@@ -75,9 +98,12 @@ pub async fn evaluate(
     phase("fitting-svm", &format!("Extracting the CNN's features of {n} training images"));
     let features = infer_split(model, train, n, device, INFER_BATCH, |done| {
         post("svm-progress", &[("stage", "features".into()), ("done", num(done as f64)), ("total", num(n as f64))]);
-        yield_now()
+        continue_unless_stopped()
     })
     .await?;
+    if features.predictions.len() < n {
+        return Ok(stopped_fit());
+    }
     let feature_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
 
@@ -109,7 +135,6 @@ pub async fn evaluate(
         while !finished && slice.elapsed().as_millis() < 30 {
             finished = fit.step(50);
         }
-        let scores: Vec<f64> = fit.scores().iter().flat_map(|s| [s.lambda, s.accuracy]).collect();
         let new_score = fit.scores().len() > posted_scores;
         posted_scores = fit.scores().len();
         post(
@@ -118,20 +143,18 @@ pub async fn evaluate(
                 ("stage", if fit.is_searching() { "search" } else { "final" }.into()),
                 ("progress", num(fit.progress())),
                 ("lambda", num(fit.current_lambda())),
-                ("scores", if new_score { Float64Array::from(&scores[..]).into() } else { JsValue::NULL }),
+                ("scores", if new_score { scores_array(&fit) } else { JsValue::NULL }),
             ],
         );
         if finished {
             break;
         }
         if stop_requested() {
-            warning("SVM fitting stopped: the CNN's results stand, press Train to fit it again.");
-            post("stopped", &[("message", "SVM fitting stopped.".into())]);
-            return Ok(None);
+            return Ok(stopped_fit());
         }
         yield_now().await;
     }
-    let scores: Vec<f64> = fit.scores().iter().flat_map(|s| [s.lambda, s.accuracy]).collect();
+    let scores = scores_array(&fit);
     let (svm, lambda) = fit.finish();
     let fit_seconds = started.elapsed().as_secs_f64();
     let predicted = svm.predict_rows(&test_rows);
@@ -142,7 +165,7 @@ pub async fn evaluate(
             ("svmAccuracy", num(report.accuracy)),
             ("lambda", num(lambda)),
             ("kernel", kernel_label(options.kernel).into()),
-            ("scores", Float64Array::from(&scores[..]).into()),
+            ("scores", scores),
             ("confusion", confusion_array(&predicted, test_labels)),
             ("report", report_array(&report)),
             ("predictions", Uint8Array::from(&predicted[..]).into()),

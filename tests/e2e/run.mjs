@@ -135,6 +135,26 @@ test('Stop on the CPU takes effect within a second, keeps the model, page stays 
 // SwiftShader needs seconds per batch: Stop must not wait for the batch in flight.
 test('Stop on WebGPU takes effect within a second even mid-batch', () => stopTest('stopped-webgpu', { webgpu: true, backend: 'webgpu', minAccuracy: 0.15 }));
 
+test('Stop while the SVM is fitted skips the SVM and keeps the CNN results', async () => {
+  // Many Pegasos passes make the fit long enough to press Stop in the middle of it.
+  const { page, ctx, log } = await open('?autostart=1&backend=cpu&train_limit=2000&test_limit=500&epochs=1&svm_epochs=300');
+  try {
+    await page.waitForFunction(() => document.querySelector('#status').dataset.phase === 'fitting-svm', null, { timeout: 300_000, polling: 50 });
+    await page.waitForTimeout(500);
+    const t0 = Date.now();
+    await page.click('#stop-button');
+    const phase = await waitPhase(page, ['done', 'error'], 60_000);
+    const ms = Date.now() - t0;
+    check(phase === 'done', `phase ${phase}: ${await text(page, '#error')}`);
+    check(ms < 2000, `the fit took ${ms} ms to stop`);
+    check(parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy')) > 0.5, 'CNN accuracy kept');
+    check((await attr(page, '#metrics', 'data-svm-accuracy')) === null, 'no SVM accuracy after a stopped fit');
+    check(/SVM fitting stopped/.test(await text(page, '#error')), 'the page says the SVM was stopped');
+    check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is enabled again');
+    return `stopped the fit in ${ms} ms`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'stop-svm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 let passed = 0, failed = 0;
 for (const t of tests) {
   if (filter && !t.name.includes(filter)) continue;
