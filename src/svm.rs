@@ -208,13 +208,6 @@ impl FeatureMap {
         Self { standardizer, fourier }
     }
 
-    pub fn kernel(&self) -> Kernel {
-        match &self.fourier {
-            None => Kernel::Linear,
-            Some(f) => Kernel::Rbf { dim: f.out_dim(), gamma: f.gamma },
-        }
-    }
-
     pub fn out_dim(&self) -> usize {
         self.fourier.as_ref().map_or(self.standardizer.dim(), FourierFeatures::out_dim)
     }
@@ -545,7 +538,7 @@ pub struct Fit<'a> {
     fit_part: Vec<usize>,
     holdout_part: Vec<usize>,
     scores: Vec<LambdaScore>,
-    /// λ of the run in progress, and whether it is the final one.
+    /// The run in progress, and whether it is the final one (on all rows).
     current: Pegasos<'a>,
     final_run: bool,
     done_before: usize,
@@ -564,16 +557,12 @@ impl<'a> Fit<'a> {
         let fit_part = order[held..].to_vec();
         let per_run = |m: usize| (options.pegasos.epochs * m).div_ceil(options.pegasos.batch_size);
         let total = if searching { options.grid.len() * per_run(fit_part.len()) } else { 0 } + per_run(n);
-        let first = match (searching, options.lambda) {
-            (true, _) => options.grid[0],
-            (false, Some(l)) => l,
-            (false, None) => options.grid[0],
-        };
-        let current = if searching {
-            Pegasos::new(PegasosConfig { lambda: first, ..options.pegasos }, rows, labels, fit_part.clone())
+        let (first, indices) = if searching {
+            (options.grid[0], fit_part.clone())
         } else {
-            Pegasos::new(PegasosConfig { lambda: first, ..options.pegasos }, rows, labels, (0..n).collect())
+            (options.lambda.unwrap_or(options.grid[0]), (0..n).collect())
         };
+        let current = Pegasos::new(PegasosConfig { lambda: first, ..options.pegasos }, rows, labels, indices);
         Self { rows, labels, options, fit_part, holdout_part, scores: Vec::new(), current, final_run: !searching, done_before: 0, total }
     }
 
