@@ -12,11 +12,11 @@ use web_sys::MessageEvent;
 use web_time::Instant;
 
 use super::backend::{self, Chosen};
+use super::evaluate;
 use super::fetch::fetch_dataset;
 use super::messages::{error, field_str, num, phase, post, scope, warning};
 use crate::batch::{Batch, epoch_batches};
 use crate::dataset::FashionMnist;
-use super::evaluate;
 use crate::model::Model;
 use crate::settings::Settings;
 use crate::svm::SvmClassifier;
