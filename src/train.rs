@@ -49,9 +49,9 @@ impl PendingStats {
 }
 
 /// The learning rate for step `step` (0-based) of `total`: `base` decayed along a half cosine
-/// to zero at the end when `decay` is set. Annealing lets the last epoch settle into a
-/// minimum instead of bouncing around it at full step size, which is worth about a point of
-/// test accuracy in a three-epoch run.
+/// to zero at the end when `decay` is set, so the last steps settle into a minimum instead of
+/// bouncing around it at full step size. (Measured: no change after 3 epochs, 0.9104 against
+/// 0.9107; it is the usual choice for the longer runs, where a constant rate was not tried.)
 pub fn learning_rate(base: f64, decay: bool, step: usize, total: usize) -> f64 {
     if !decay || total == 0 {
         return base;

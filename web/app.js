@@ -11,12 +11,10 @@ const trainButton = $('train-button');
 const stopButton = $('stop-button');
 const metricsEl = $('metrics');
 
-let phase = 'loading';
 let ready = false;
 let running = false;
 
 function setPhase(p, text) {
-  phase = p;
   statusEl.dataset.phase = p;
   if (text !== undefined) statusEl.textContent = text;
   running = p === 'training' || p === 'evaluating' || p === 'fitting-svm';
@@ -399,7 +397,7 @@ const handlers = {
       setProgress(m.done / m.total, `SVM: mapping ${m.total.toLocaleString()} feature vectors for the kernel (${m.done.toLocaleString()} done)`);
       return;
     }
-    if (m.scores) { $('svm-panel').hidden = false; lastScores = Array.from(m.scores); }
+    if (m.scores) lastScores = Array.from(m.scores);
     if (m.stage === 'search') {
       $('svm-panel').hidden = false;
       $('lambda-search').hidden = false;
