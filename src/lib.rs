@@ -9,7 +9,9 @@ pub mod batch;
 pub mod dataset;
 pub mod metrics;
 pub mod model;
+pub mod pictures;
 pub mod settings;
+pub mod sketch;
 pub mod svm;
 pub mod train;
 

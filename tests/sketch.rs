@@ -1,0 +1,174 @@
+//! Sketch and photo preprocessing on synthetic pictures made from real Fashion-MNIST test
+//! images: the item drawn large, off-centre, on dark, light and unevenly lit backgrounds, or as
+//! an outline only. The 28x28 result must look like the original image.
+#![cfg(not(target_arch = "wasm32"))]
+mod common;
+
+use fashion_cnn::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
+use fashion_cnn::pictures::{self, silhouette};
+use fashion_cnn::sketch::{Gray, prepare};
+
+fn enlarged(img: &[u8], scale: usize) -> Gray {
+    pictures::enlarged(img, scale as f32)
+}
+
+/// `item` (coverage) at (`left`, `top`) in a `w`x`h` picture with background `bg(x, y)` and
+/// the item's colour `ink`.
+fn compose(item: &Gray, w: usize, h: usize, left: usize, top: usize, bg: impl Fn(usize, usize) -> f32, ink: f32) -> Gray {
+    pictures::compose(item, w, h, left, top, |x, y, c| bg(x, y) * (1.0 - c) + ink * c)
+}
+
+/// A 3x3 box blur: the comparison is about shape, placement and shading, not about
+/// one-pixel stripes that no resampling to 28x28 can keep in phase.
+fn blur(img: &[u8]) -> Vec<u8> {
+    let s = IMAGE_SIDE as isize;
+    (0..IMAGE_PIXELS as isize)
+        .map(|i| {
+            let (x, y) = (i % s, i / s);
+            let mut sum = 0u32;
+            for dy in -1..=1 {
+                for dx in -1..=1 {
+                    let (nx, ny) = (x + dx, y + dy);
+                    if nx >= 0 && ny >= 0 && nx < s && ny < s {
+                        sum += img[(ny * s + nx) as usize] as u32;
+                    }
+                }
+            }
+            (sum / 9) as u8
+        })
+        .collect()
+}
+
+/// Pearson correlation of two 28x28 images, after a light blur of both.
+fn similarity(a: &[u8], b: &[u8]) -> f64 {
+    correlation(&blur(a), &blur(b))
+}
+
+/// Pearson correlation of two 28x28 images.
+fn correlation(a: &[u8], b: &[u8]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().map(|&v| v as f64).sum::<f64>() / n, b.iter().map(|&v| v as f64).sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        let (dx, dy) = (x as f64 - ma, y as f64 - mb);
+        sab += dx * dy;
+        saa += dx * dx;
+        sbb += dy * dy;
+    }
+    sab / (saa * sbb).sqrt().max(1e-9)
+}
+
+/// Extent of the pixels above `level`: (width, height, centre x, centre y).
+fn extent(img: &[u8], level: u8) -> (usize, usize, f32, f32) {
+    let on: Vec<(usize, usize)> =
+        (0..IMAGE_PIXELS).filter(|&i| img[i] > level).map(|i| (i % IMAGE_SIDE, i / IMAGE_SIDE)).collect();
+    let (x0, x1) = (on.iter().map(|p| p.0).min().unwrap(), on.iter().map(|p| p.0).max().unwrap());
+    let (y0, y1) = (on.iter().map(|p| p.1).min().unwrap(), on.iter().map(|p| p.1).max().unwrap());
+    (x1 - x0 + 1, y1 - y0 + 1, (x0 + x1) as f32 / 2.0, (y0 + y1) as f32 / 2.0)
+}
+
+/// Test images with some margin inside their 28x28 frame (the preprocessing centres and scales
+/// what it finds, so the comparison is fair only where the original is itself centred and
+/// fills its frame in one direction): one per class.
+fn samples() -> Vec<(usize, &'static [u8])> {
+    let test = &common::dataset().test;
+    let mut out = Vec::new();
+    for class in 0..10u8 {
+        let i = (0..test.len()).find(|&i| test.labels[i] == class).unwrap();
+        out.push((i, test.image(i)));
+    }
+    out
+}
+
+fn check_like_original(name: &str, picture: impl Fn(&[u8]) -> Gray, min_corr: f64, expect_inverted: bool) {
+    for (i, original) in samples() {
+        let p = prepare(&picture(original));
+        assert!(!p.empty, "{name}, test image {i}: nothing found");
+        assert_eq!(p.inverted, expect_inverted, "{name}, test image {i}: polarity");
+        let corr = similarity(&p.image, original);
+        assert!(corr > min_corr, "{name}, test image {i}: correlation {corr:.3} with the original");
+        let (w, h, cx, cy) = extent(&p.image, 40);
+        assert!(w.max(h) >= 25, "{name}, test image {i}: longest side {w}x{h} should fill the frame");
+        assert!((cx - 13.5).abs() <= 1.5 && (cy - 13.5).abs() <= 1.5, "{name}, test image {i}: centred at {cx},{cy}");
+        let corners = [0, IMAGE_SIDE - 1, IMAGE_PIXELS - IMAGE_SIDE, IMAGE_PIXELS - 1];
+        assert!(corners.iter().all(|&c| p.image[c] < 30), "{name}, test image {i}: background not black");
+    }
+}
+
+#[test]
+fn light_item_off_centre_on_black() {
+    check_like_original("off-centre", |img| compose(&enlarged(img, 4), 300, 240, 170, 20, |_, _| 0.0, 1.0), 0.85, false);
+}
+
+#[test]
+fn dark_item_on_white_paper_is_inverted() {
+    check_like_original("inverted", |img| compose(&enlarged(img, 5), 320, 320, 40, 90, |_, _| 1.0, 0.0), 0.85, true);
+}
+
+#[test]
+fn item_on_a_light_background_with_uneven_lighting() {
+    // Light grey paper lit from the left: 0.95 down to 0.55 across the picture, a dark item.
+    let bg = |x: usize, y: usize| 0.95 - 0.4 * x as f32 / 400.0 + 0.03 * (y as f32 / 300.0);
+    check_like_original("gradient", |img| compose(&enlarged(img, 6), 400, 300, 150, 60, bg, 0.1), 0.85, true);
+}
+
+#[test]
+fn large_photos_are_reduced_first() {
+    check_like_original("large", |img| compose(&enlarged(img, 40), 1400, 1300, 200, 100, |_, _| 0.9, 0.2), 0.85, true);
+}
+
+#[test]
+fn a_drawn_outline_is_filled_in() {
+    // Only the boundary of each garment's silhouette, drawn in dark pen on white.
+    for (i, original) in samples() {
+        let mask = silhouette(original);
+        let edge: Vec<u8> = (0..IMAGE_PIXELS)
+            .map(|k| {
+                let (x, y) = (k % IMAGE_SIDE, k / IMAGE_SIDE);
+                let outside = |dx: isize, dy: isize| {
+                    let (nx, ny) = (x as isize + dx, y as isize + dy);
+                    nx < 0 || ny < 0 || nx >= IMAGE_SIDE as isize || ny >= IMAGE_SIDE as isize || !mask[ny as usize * IMAGE_SIDE + nx as usize]
+                };
+                let on_edge = mask[k] && (outside(1, 0) || outside(-1, 0) || outside(0, 1) || outside(0, -1));
+                if on_edge { 255 } else { 0 }
+            })
+            .collect();
+        let p = prepare(&compose(&enlarged(&edge, 8), 300, 300, 30, 40, |_, _| 1.0, 0.0));
+        assert!(p.filled_outline, "test image {i}: the outline was not recognised");
+        // The filled silhouette covers what the original garment covers.
+        let a: Vec<bool> = p.image.iter().map(|&v| v > 60).collect();
+        let inter = a.iter().zip(&mask).filter(|(x, y)| **x && **y).count();
+        let union = a.iter().zip(&mask).filter(|(x, y)| **x || **y).count();
+        let iou = inter as f64 / union as f64;
+        assert!(iou > 0.7, "test image {i}: filled outline overlaps the garment by IoU {iou:.2}");
+    }
+}
+
+#[test]
+fn a_solid_item_is_not_mistaken_for_an_outline() {
+    for (i, original) in samples() {
+        let p = prepare(&compose(&enlarged(original, 5), 300, 300, 60, 60, |_, _| 1.0, 0.0));
+        assert!(!p.filled_outline, "test image {i}");
+    }
+}
+
+#[test]
+fn an_empty_canvas_says_so() {
+    for level in [0.0, 1.0, 0.5] {
+        let p = prepare(&Gray::new(200, 150, vec![level; 200 * 150]));
+        assert!(p.empty && p.image.iter().all(|&v| v == 0));
+    }
+    // Uneven lighting alone is not an item either.
+    let lit = Gray::new(200, 150, (0..200 * 150).map(|i| 0.5 + 0.4 * (i % 200) as f32 / 200.0).collect());
+    assert!(prepare(&lit).empty);
+}
+
+#[test]
+fn rgba_transparent_pixels_are_white_paper() {
+    let rgba = [0u8, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 128, 128, 128, 255];
+    let g = Gray::from_rgba(2, 2, &rgba);
+    assert_eq!(g.pixels[0], 1.0);
+    assert_eq!(g.pixels[1], 0.0);
+    assert_eq!(g.pixels[2], 1.0);
+    assert!((g.pixels[3] - 0.502).abs() < 0.01);
+}
