@@ -323,6 +323,7 @@ fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
     // 45-75%), and the enclosed area is at least half the ink (outlines 59-330%; a solid
     // sandal's gaps between straps 42%). Kept strict on purpose: filling a solid item's holes
     // turns a sandal into a shoe, while an outline left unfilled still has the garment's shape.
+    let core = eroded_count(mask, w, h, (w.max(h) / 20).max(1));
     let is_outline = core * 50 < ink && inside.len() * 2 > ink && inside.len() * 10 > w * h;
     if !is_outline {
         return (crop, false);
