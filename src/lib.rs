@@ -7,8 +7,10 @@
 pub mod augment;
 pub mod batch;
 pub mod dataset;
+pub mod explain;
 pub mod metrics;
 pub mod model;
+pub mod neighbours;
 pub mod pictures;
 pub mod settings;
 pub mod sketch;

@@ -98,9 +98,12 @@ impl OneConv {
         }
     }
 
-    fn features(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.pool.forward(relu(self.conv.forward(x)));
-        relu(self.fc.forward(x.flatten(1, 3)))
+    fn first(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.conv.forward(x))
+    }
+
+    fn rest(&self, maps: Tensor<4>) -> Tensor<2> {
+        relu(self.fc.forward(self.pool.forward(maps).flatten(1, 3)))
     }
 }
 
@@ -127,10 +130,17 @@ impl ThreeConv {
         }
     }
 
-    fn features(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.pool.forward(relu(self.conv1.forward(x)));
-        let x = self.pool.forward(relu(self.conv2.forward(x)));
-        let x = relu(self.conv3.forward(x));
+    fn first(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.conv1.forward(x))
+    }
+
+    // Grad-CAM looks at conv2 (11x11): conv3's 3x3 maps are too coarse to show anything.
+    fn last_maps(&self, first: Tensor<4>) -> Tensor<4> {
+        relu(self.conv2.forward(self.pool.forward(first)))
+    }
+
+    fn rest(&self, maps: Tensor<4>) -> Tensor<2> {
+        let x = relu(self.conv3.forward(self.pool.forward(maps)));
         relu(self.fc.forward(x.flatten(1, 3)))
     }
 }
@@ -164,10 +174,16 @@ impl BnCnn {
         }
     }
 
-    fn features(&self, x: Tensor<4>) -> Tensor<2> {
-        let x = self.pool.forward(relu(self.bn1.forward(self.conv1.forward(x))));
-        let x = self.pool.forward(relu(self.bn2.forward(self.conv2.forward(x))));
-        relu(self.fc.forward(x.flatten(1, 3)))
+    fn first(&self, x: Tensor<4>) -> Tensor<4> {
+        relu(self.bn1.forward(self.conv1.forward(x)))
+    }
+
+    fn last_maps(&self, first: Tensor<4>) -> Tensor<4> {
+        relu(self.bn2.forward(self.conv2.forward(self.pool.forward(first))))
+    }
+
+    fn rest(&self, maps: Tensor<4>) -> Tensor<2> {
+        relu(self.fc.forward(self.pool.forward(maps).flatten(1, 3)))
     }
 }
 
@@ -190,10 +206,43 @@ impl Model {
 
     /// Penultimate activations, `[batch, feature_dim]`, for images `[batch, 1, 28, 28]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
+        self.features_from_maps(self.last_maps(self.first_maps(images)))
+    }
+
+    /// The first convolution's output after its activation, `[batch, 32, side, side]`.
+    pub fn first_maps(&self, images: Tensor<4>) -> Tensor<4> {
         match self {
-            Model::OneConv(m) => m.features(images),
-            Model::ThreeConv(m) => m.features(images),
-            Model::BnCnn(m) => m.features(images),
+            Model::OneConv(m) => m.first(images),
+            Model::ThreeConv(m) => m.first(images),
+            Model::BnCnn(m) => m.first(images),
+        }
+    }
+
+    /// The last feature maps fine enough to say where in the image something was seen (what
+    /// Grad-CAM weighs), from the first layer's maps.
+    pub fn last_maps(&self, first: Tensor<4>) -> Tensor<4> {
+        match self {
+            Model::OneConv(_) => first,
+            Model::ThreeConv(m) => m.last_maps(first),
+            Model::BnCnn(m) => m.last_maps(first),
+        }
+    }
+
+    /// Penultimate features from [`Model::last_maps`].
+    pub fn features_from_maps(&self, maps: Tensor<4>) -> Tensor<2> {
+        match self {
+            Model::OneConv(m) => m.rest(maps),
+            Model::ThreeConv(m) => m.rest(maps),
+            Model::BnCnn(m) => m.rest(maps),
+        }
+    }
+
+    /// The first convolution's kernels, `[32, 1, 3, 3]`.
+    pub fn first_filters(&self) -> Tensor<4> {
+        match self {
+            Model::OneConv(m) => m.conv.weight.val(),
+            Model::ThreeConv(m) => m.conv1.weight.val(),
+            Model::BnCnn(m) => m.conv1.weight.val(),
         }
     }
 
