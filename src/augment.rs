@@ -1,5 +1,7 @@
-//! Training-time augmentation on `u8` images: small random shifts and horizontal flips.
-//! Fashion-MNIST items are centred and mostly left-right symmetric, so both keep the label.
+//! Training-time augmentation on `u8` images: small random shifts and horizontal flips
+//! (Fashion-MNIST items are centred and mostly left-right symmetric, so both keep the label),
+//! and "sketch" versions of an item, its flat silhouette or its outline, which is what people
+//! draw on the sketch pad and what no dataset image looks like.
 
 use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 use rand::Rng;
@@ -39,5 +41,97 @@ pub fn augment(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
     shift(src, dst, dx, dy);
     if rng.random_bool(0.5) {
         flip_horizontal(dst);
+    }
+}
+
+/// Which augmentations a training run applies.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Augmentation {
+    /// Random shifts of up to [`MAX_SHIFT`] pixels and horizontal flips.
+    pub shift_flip: bool,
+    /// Probability of replacing an image by a sketch of it ([`sketchify`]).
+    pub sketch: f64,
+}
+
+impl Augmentation {
+    pub fn is_on(&self) -> bool {
+        self.shift_flip || self.sketch > 0.0
+    }
+
+    /// Writes the augmented `src` to `dst`.
+    pub fn apply(&self, src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
+        if self.sketch > 0.0 && rng.random_bool(self.sketch.min(1.0)) {
+            sketchify(src, dst, rng);
+        } else {
+            dst.copy_from_slice(src);
+        }
+        if self.shift_flip {
+            let moved: [u8; IMAGE_PIXELS] = dst.try_into().expect("a 28x28 image");
+            augment(&moved, dst, rng);
+        }
+    }
+}
+
+/// The item's silhouette: every pixel not reachable from the border through pure background
+/// (the dataset's background is 0; dark parts of a garment are not), which is what a pen
+/// outline of it goes around.
+pub fn silhouette(img: &[u8]) -> Vec<bool> {
+    let s = IMAGE_SIDE;
+    let mut outside = vec![false; IMAGE_PIXELS];
+    let mut stack: Vec<usize> = (0..s).flat_map(|k| [k, (s - 1) * s + k, k * s, k * s + s - 1]).collect();
+    while let Some(i) = stack.pop() {
+        if outside[i] || img[i] > 5 {
+            continue;
+        }
+        outside[i] = true;
+        let (x, y) = (i % s, i / s);
+        if x > 0 {
+            stack.push(i - 1);
+        }
+        if x + 1 < s {
+            stack.push(i + 1);
+        }
+        if y > 0 {
+            stack.push(i - s);
+        }
+        if y + 1 < s {
+            stack.push(i + s);
+        }
+    }
+    outside.iter().map(|&o| !o).collect()
+}
+
+/// A sketch of `src` as the sketch pad's preprocessing would hand it over: half the time the
+/// silhouette filled flat at a random brightness; otherwise its outline (a one-pixel line of
+/// random brightness), half of those with the inside filled at the level the preprocessing
+/// fills recognised outlines with.
+pub fn sketchify(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
+    let mask = silhouette(src);
+    let level = |rng: &mut _| -> u8 { Rng::random_range(rng, 115..=255u8) };
+    if rng.random_bool(0.5) {
+        let fill = level(rng);
+        for (d, &m) in dst.iter_mut().zip(&mask) {
+            *d = if m { fill } else { 0 };
+        }
+        return;
+    }
+    let (line, filled) = (level(rng), rng.random_bool(0.5));
+    let inside = (crate::sketch::OUTLINE_FILL * 255.0).round() as u8;
+    let s = IMAGE_SIDE as isize;
+    for (i, d) in dst.iter_mut().enumerate() {
+        let (x, y) = (i as isize % s, i as isize / s);
+        let out = |dx: isize, dy: isize| {
+            let (nx, ny) = (x + dx, y + dy);
+            nx < 0 || ny < 0 || nx >= s || ny >= s || !mask[(ny * s + nx) as usize]
+        };
+        *d = if !mask[i] {
+            0
+        } else if out(1, 0) || out(-1, 0) || out(0, 1) || out(0, -1) {
+            line
+        } else if filled {
+            inside
+        } else {
+            0
+        };
     }
 }

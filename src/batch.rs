@@ -1,8 +1,8 @@
 //! Shuffled mini-batches: which images go together, and their pixels as normalised `f32`.
 
-use crate::augment::augment;
+use crate::augment::Augmentation;
 use crate::dataset::{IMAGE_PIXELS, Split};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand::seq::SliceRandom;
 
 /// Fashion-MNIST's training-set pixel mean and standard deviation (on the 0..1 scale); inputs
@@ -32,18 +32,25 @@ impl Batch {
         self.labels.is_empty()
     }
 
-    /// Gathers the listed items of `split`, augmenting each when `rng` is given.
-    pub fn gather(split: &Split, indices: &[usize], mut rng: Option<&mut impl Rng>) -> Self {
+    /// Gathers the listed items of `split`, shifted and flipped at random when `rng` is given.
+    pub fn gather(split: &Split, indices: &[usize], rng: Option<&mut impl Rng>) -> Self {
+        match rng {
+            Some(rng) => Self::gather_augmented(split, indices, &Augmentation { shift_flip: true, sketch: 0.0 }, rng),
+            None => Self::gather_augmented(split, indices, &Augmentation::default(), &mut rand::rngs::SmallRng::seed_from_u64(0)),
+        }
+    }
+
+    /// Gathers the listed items of `split` with the given augmentations.
+    pub fn gather_augmented(split: &Split, indices: &[usize], augmentation: &Augmentation, rng: &mut impl Rng) -> Self {
         let mut pixels = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
         let mut scratch = [0u8; IMAGE_PIXELS];
         for &i in indices {
             let src = split.image(i);
-            let img = match rng.as_deref_mut() {
-                Some(rng) => {
-                    augment(src, &mut scratch, rng);
-                    &scratch[..]
-                }
-                None => src,
+            let img = if augmentation.is_on() {
+                augmentation.apply(src, &mut scratch, rng);
+                &scratch[..]
+            } else {
+                src
             };
             pixels.extend(img.iter().map(|&p| normalize(p)));
         }

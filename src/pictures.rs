@@ -6,7 +6,8 @@
 
 use rand::{Rng, SeedableRng};
 
-use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
+pub use crate::augment::silhouette;
+use crate::dataset::IMAGE_SIDE;
 use crate::sketch::Gray;
 
 /// The kinds of test picture.
@@ -54,35 +55,6 @@ pub fn enlarged(img: &[u8], scale: f32) -> Gray {
         }
     }
     Gray::new(side, side, out)
-}
-
-/// The item's silhouette: every pixel not reachable from the border through pure background
-/// (the dataset's background is 0; dark parts of a garment are not), which is what a pen
-/// outline of it goes around.
-pub fn silhouette(img: &[u8]) -> Vec<bool> {
-    let s = IMAGE_SIDE;
-    let mut outside = vec![false; IMAGE_PIXELS];
-    let mut stack: Vec<usize> = (0..s).flat_map(|k| [k, (s - 1) * s + k, k * s, k * s + s - 1]).collect();
-    while let Some(i) = stack.pop() {
-        if outside[i] || img[i] > 5 {
-            continue;
-        }
-        outside[i] = true;
-        let (x, y) = (i % s, i / s);
-        if x > 0 {
-            stack.push(i - 1);
-        }
-        if x + 1 < s {
-            stack.push(i + 1);
-        }
-        if y > 0 {
-            stack.push(i - s);
-        }
-        if y + 1 < s {
-            stack.push(i + s);
-        }
-    }
-    outside.iter().map(|&o| !o).collect()
 }
 
 /// Places `item` (coverage 0..1) with its top-left at (`left`, `top`) in a `w`x`h` picture:

@@ -56,9 +56,18 @@ pub struct TrainSettings {
     /// Anneal the learning rate to zero over the run (cosine); `lr_decay=0` keeps it constant.
     pub lr_decay: bool,
     pub augment: bool,
+    /// Share of training images replaced by a sketch of them (silhouette or outline), so the
+    /// model also knows the drawings of the sketch pad; `sketch_aug=0` turns it off.
+    pub sketch_aug: f64,
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
     pub seed: u64,
+}
+
+impl TrainSettings {
+    pub fn augmentation(&self) -> crate::augment::Augmentation {
+        crate::augment::Augmentation { shift_flip: self.augment, sketch: self.sketch_aug }
+    }
 }
 
 impl Default for TrainSettings {
@@ -70,6 +79,7 @@ impl Default for TrainSettings {
             lr: 1e-3,
             lr_decay: true,
             augment: false,
+            sketch_aug: 0.0,
             train_limit: None,
             test_limit: None,
             seed: 42,
@@ -197,6 +207,12 @@ impl Settings {
                 }
                 "lr" => t.lr = positive_real(&key, &value, 1.0)?,
                 "augment" => t.augment = flag(&key, &value)?,
+                "sketch_aug" => {
+                    t.sketch_aug = parse_num(&key, &value, "a share between 0 and 1")?;
+                    if !(0.0..=1.0).contains(&t.sketch_aug) {
+                        return Err(format!("sketch_aug must be between 0 and 1, not {value}"));
+                    }
+                }
                 "lr_decay" => t.lr_decay = flag(&key, &value)?,
                 "train_limit" => t.train_limit = Some(positive(&key, &value)?),
                 "test_limit" => t.test_limit = Some(positive(&key, &value)?),

@@ -316,15 +316,19 @@ fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
             stack.push(i + w);
         }
     }
-    let inside: Vec<usize> = (0..w * h).filter(|&i| !outside[i] && !mask[i]).collect();
+    // The walls were thickened by r to close gaps; the outside grows back by as much, so the
+    // thickening itself never counts as enclosed (an open drawing has no inside).
+    let near_outside = box_any(&outside, w, h, r as usize);
+    let inside: Vec<usize> = (0..w * h).filter(|&i| !near_outside[i] && !mask[i]).collect();
     // An outline is thin strokes around a sizeable enclosed region. Two signs, both needed:
-    // eroding the ink by a twentieth of the item's size leaves nothing of a pen stroke (0 in
-    // every outline tried; a sandal's straps keep ~3%, a striped coat ~9%, plain garments
-    // 45-75%), and the enclosed area is at least half the ink (outlines 59-330%; a solid
-    // sandal's gaps between straps 42%). Kept strict on purpose: filling a solid item's holes
-    // turns a sandal into a shoe, while an outline left unfilled still has the garment's shape.
+    // eroding the ink by a twentieth of the item's size leaves next to nothing of a pen stroke
+    // (under 0.5% in every outline tried; a sandal's straps keep ~5%, a striped coat ~14%,
+    // plain garments 45-75%), and the enclosed area is over a quarter of the ink (outlines
+    // 35-230%, the sandal's the least; an open drawing of trousers 13%). Kept strict on
+    // purpose: filling a solid item's holes turns a sandal into a shoe, while an outline left
+    // unfilled still has the garment's shape.
     let core = eroded_count(mask, w, h, (w.max(h) / 20).max(1));
-    let is_outline = core * 50 < ink && inside.len() * 2 > ink && inside.len() * 10 > w * h;
+    let is_outline = core * 50 < ink && inside.len() * 4 > ink && inside.len() * 10 > w * h;
     if !is_outline {
         return (crop, false);
     }
@@ -334,8 +338,20 @@ fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
     (crop, true)
 }
 
-/// Pixels of `mask` whose whole (2r+1)² neighbourhood is in the mask, by an integral image.
-fn eroded_count(mask: &[bool], w: usize, h: usize, r: usize) -> usize {
+/// Whether each pixel's (2r+1)² neighbourhood (clipped to the picture) holds any set pixel.
+fn box_any(set: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
+    let sum = integral(set, w, h);
+    (0..w * h)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let (x0, y0, x1, y1) = (x.saturating_sub(r), y.saturating_sub(r), (x + r + 1).min(w), (y + r + 1).min(h));
+            sum[y1 * (w + 1) + x1] + sum[y0 * (w + 1) + x0] > sum[y0 * (w + 1) + x1] + sum[y1 * (w + 1) + x0]
+        })
+        .collect()
+}
+
+/// Summed-area table of a mask, `(w + 1) * (h + 1)`.
+fn integral(mask: &[bool], w: usize, h: usize) -> Vec<u32> {
     let mut sum = vec![0u32; (w + 1) * (h + 1)];
     for y in 0..h {
         for x in 0..w {
@@ -343,6 +359,12 @@ fn eroded_count(mask: &[bool], w: usize, h: usize, r: usize) -> usize {
                 mask[y * w + x] as u32 + sum[y * (w + 1) + x + 1] + sum[(y + 1) * (w + 1) + x] - sum[y * (w + 1) + x];
         }
     }
+    sum
+}
+
+/// Pixels of `mask` whose whole (2r+1)² neighbourhood is in the mask, by an integral image.
+fn eroded_count(mask: &[bool], w: usize, h: usize, r: usize) -> usize {
+    let sum = integral(mask, w, h);
     let full = ((2 * r + 1) * (2 * r + 1)) as u32;
     let mut count = 0;
     for y in r..h.saturating_sub(r) {
@@ -359,7 +381,7 @@ fn eroded_count(mask: &[bool], w: usize, h: usize, r: usize) -> usize {
 
 /// Fill level of an outline's inside: about the median brightness of garment pixels in
 /// Fashion-MNIST, so the model sees a plain garment rather than a bright blob.
-const OUTLINE_FILL: f32 = 0.55;
+pub const OUTLINE_FILL: f32 = 0.55;
 
 /// Scales `crop` so its longest side is 28 pixels and centres it on a black 28x28 field.
 fn fit_to_frame(crop: &Gray) -> Vec<u8> {

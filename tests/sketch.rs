@@ -172,3 +172,30 @@ fn rgba_transparent_pixels_are_white_paper() {
     assert_eq!(g.pixels[2], 1.0);
     assert!((g.pixels[3] - 0.502).abs() < 0.01);
 }
+
+/// A thick pen line from `a` to `b` on `g` (dark ink on white).
+fn line(g: &mut Gray, a: (f32, f32), b: (f32, f32), width: f32) {
+    for y in 0..g.height {
+        for x in 0..g.width {
+            let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let t = (((px - a.0) * dx + (py - a.1) * dy) / (dx * dx + dy * dy).max(1e-9)).clamp(0.0, 1.0);
+            let (cx, cy) = (a.0 + t * dx, a.1 + t * dy);
+            if (px - cx).powi(2) + (py - cy).powi(2) <= (width / 2.0).powi(2) {
+                g.pixels[y * g.width + x] = 0.0;
+            }
+        }
+    }
+}
+
+#[test]
+fn an_open_drawing_is_not_filled() {
+    // Trousers as people draw them: a waistband and two legs, open at the bottom.
+    let mut g = Gray::new(280, 280, vec![1.0; 280 * 280]);
+    line(&mut g, (84.0, 34.0), (196.0, 34.0), 12.0);
+    line(&mut g, (84.0, 34.0), (70.0, 252.0), 12.0);
+    line(&mut g, (196.0, 34.0), (210.0, 252.0), 12.0);
+    let p = prepare(&g);
+    assert!(!p.empty && p.inverted);
+    assert!(!p.filled_outline, "an open shape has no inside to fill");
+}

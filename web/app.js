@@ -2,6 +2,8 @@
 // All heavy work (download, decompression, training, evaluation) runs in the worker, so this
 // thread only draws; nothing here blocks for more than a frame.
 
+import { setupSketch } from './sketch.js';
+
 const $ = (id) => document.getElementById(id);
 const statusEl = $('status');
 const errorEl = $('error');
@@ -319,6 +321,7 @@ try {
 
 let trainTotal = 1;
 let lastScores = [];
+const sketch = worker ? setupSketch({ worker, showError }) : null;
 
 const handlers = {
   alive() { worker.postMessage({ type: 'init', query: location.search }); },
@@ -328,6 +331,12 @@ const handlers = {
     setPhase(m.phase, m.detail);
   },
   error(m) { fail(m.message); },
+  prediction(m) { sketch.onPrediction(m); },
+  'model-ready'(m) {
+    sketch.onModelReady(m.svm
+      ? `Classifying with the ${m.arch} trained in this tab, and the SVM fitted on its features.`
+      : `Classifying with the ${m.arch} trained in this tab (its own head; the SVM comes once it is fitted).`);
+  },
   warning(m) { showError(m.message); },
   backend(m) {
     const el = $('backend');

@@ -19,10 +19,14 @@ fn main() {
 mod native {
     use burn::prelude::Device;
     use fashion_cnn::batch::{Batch, epoch_batches};
-    use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, Split};
+    use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, IMAGE_PIXELS, Split};
+    use fashion_cnn::explain::argmax;
+    use fashion_cnn::model::Model;
+    use fashion_cnn::pictures::{Kind, render};
+    use fashion_cnn::sketch::prepare;
     use fashion_cnn::metrics::accuracy;
     use fashion_cnn::settings::Settings;
-    use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
+    use fashion_cnn::svm::{FeatureMap, Fit, SvmClassifier, SvmOptions};
     use fashion_cnn::train::{Inference, Trainer, infer_split, learning_rate};
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
@@ -36,6 +40,8 @@ mod native {
         data: PathBuf,
         features: Option<PathBuf>,
         load_features: Option<PathBuf>,
+        /// Made-up pictures of this many test images per kind to classify after training.
+        pictures: usize,
     }
 
     fn parse_args() -> Result<Args, String> {
@@ -43,6 +49,7 @@ mod native {
         let mut data = None;
         let mut features = None;
         let mut load_features = None;
+        let mut pictures = 0;
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
             match a.as_str() {
@@ -52,7 +59,11 @@ mod native {
                 "--load-features" => {
                     load_features = Some(PathBuf::from(args.next().ok_or("--load-features needs a file")?))
                 }
-                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE]".into()),
+                // Accuracy on photos, silhouettes and outlines made from the first N test images.
+                "--pictures" => {
+                    pictures = args.next().and_then(|n| n.parse().ok()).ok_or("--pictures needs a number of images")?
+                }
+                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N]".into()),
                 q if !q.starts_with("--") => query = q.to_string(),
                 other => return Err(format!("unknown option {other}")),
             }
@@ -60,7 +71,7 @@ mod native {
         let data = data
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features })
+        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features, pictures })
     }
 
     fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
@@ -73,18 +84,62 @@ mod native {
 
     pub fn run() -> Result<(), String> {
         let args = parse_args()?;
-        let (train, test) = match &args.load_features {
-            Some(path) => read_features(path).map_err(|e| format!("{}: {e}", path.display()))?,
-            None => train_cnn(&args)?,
+        let (model, train, test) = match &args.load_features {
+            Some(path) => {
+                let (train, test) = read_features(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                (None, train, test)
+            }
+            None => {
+                let (model, train, test) = train_cnn(&args)?;
+                (Some(model), train, test)
+            }
         };
         println!("CNN head test accuracy {:.4}", accuracy(&test.0.predictions, &test.1));
-        fit_svm(&args.settings.svm, &train, &test);
+        let svm = fit_svm(&args.settings.svm, &train, &test);
+        if args.pictures > 0 {
+            let model = model.ok_or("--pictures needs a model: it cannot be used with --load-features")?;
+            measure_pictures(&model, &svm, &load(&args.data)?.test, args.pictures)?;
+        }
+        Ok(())
+    }
+
+    /// Sketch-pad accuracy: each of the first `n` test images drawn as each kind of picture
+    /// (random size, position, lighting), prepared as the page prepares an upload, classified.
+    fn measure_pictures(model: &Model, svm: &SvmClassifier, test: &Split, n: usize) -> Result<(), String> {
+        let device = Device::flex();
+        let n = n.min(test.len());
+        let labels = test.labels[..n].to_vec();
+        let mut rng = SmallRng::seed_from_u64(2026);
+        println!("made-up pictures of the first {n} test images (CNN head / CNN+SVM):");
+        let mut rows = vec![("original 28x28 images".to_string(), test.images[..n * IMAGE_PIXELS].to_vec(), 0usize)];
+        for kind in Kind::ALL {
+            let started = Instant::now();
+            let (mut images, mut filled) = (Vec::with_capacity(n * IMAGE_PIXELS), 0);
+            for i in 0..n {
+                let prepared = prepare(&render(test.image(i), kind, &mut rng));
+                filled += prepared.filled_outline as usize;
+                images.extend(prepared.image);
+            }
+            eprintln!("{}: rendered and prepared in {:.1} s", kind.name(), started.elapsed().as_secs_f64());
+            rows.push((kind.name().to_string(), images, filled));
+        }
+        for (name, images, filled) in rows {
+            let split = Split::new(images, labels.clone()).map_err(|e| e.to_string())?;
+            let inf = pollster::block_on(infer_split(model, &split, n, &device, 500, |_| async { ControlFlow::Continue(()) }))?;
+            let svm_predictions: Vec<u8> =
+                inf.features.chunks_exact(inf.feature_dim).map(|f| argmax(&svm.scores(f)) as u8).collect();
+            println!(
+                "  {name:<30} {:.4} / {:.4}   (outline filled in {filled})",
+                accuracy(&inf.predictions, &labels),
+                accuracy(&svm_predictions, &labels)
+            );
+        }
         Ok(())
     }
 
     type Labelled = (Inference, Vec<u8>);
 
-    fn fit_svm(options: &SvmOptions, train: &Labelled, test: &Labelled) {
+    fn fit_svm(options: &SvmOptions, train: &Labelled, test: &Labelled) -> SvmClassifier {
         let started = Instant::now();
         let map = FeatureMap::fit(options.kernel, &train.0.features, train.0.feature_dim, options.pegasos.seed);
         let train_rows = map.apply_all(&train.0.features, |_| {});
@@ -107,9 +162,10 @@ mod native {
             accuracy(&predicted, &test.1),
             train_rows.len()
         );
+        SvmClassifier { map, svm, lambda }
     }
 
-    fn train_cnn(args: &Args) -> Result<(Labelled, Labelled), String> {
+    fn train_cnn(args: &Args) -> Result<(Model, Labelled, Labelled), String> {
         let t = &args.settings.train;
         let mut data = load(&args.data)?;
         data.train.truncate(t.train_limit.unwrap_or(usize::MAX));
@@ -125,7 +181,7 @@ mod native {
             let count = batches.len();
             for (i, indices) in batches.into_iter().enumerate() {
                 trainer.lr = learning_rate(t.lr, t.lr_decay, epoch * count + i, t.epochs * count);
-                let batch = Batch::gather(&data.train, &indices, t.augment.then_some(&mut rng));
+                let batch = Batch::gather_augmented(&data.train, &indices, &t.augmentation(), &mut rng);
                 let stats = pollster::block_on(trainer.step(&batch).read())?;
                 loss += stats.loss as f64 * stats.size as f64;
                 correct += stats.correct;
@@ -158,7 +214,7 @@ mod native {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             println!("features written to {}", path.display());
         }
-        Ok(((train, data.train.labels), (test, data.test.labels)))
+        Ok((model, (train, data.train.labels), (test, data.test.labels)))
     }
 
     fn read_features(path: &PathBuf) -> std::io::Result<(Labelled, Labelled)> {

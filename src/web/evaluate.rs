@@ -13,6 +13,7 @@ use super::session::{stop_requested, yield_now};
 use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS, Split};
 use crate::metrics::{ClassificationReport, confusion_matrix};
 use crate::model::Model;
+use crate::neighbours::FeatureIndex;
 use crate::svm::{Fit, FeatureMap, Kernel, SvmClassifier, SvmOptions};
 use crate::train::infer_split;
 
@@ -59,13 +60,15 @@ fn kernel_label(kernel: Kernel) -> String {
 }
 
 /// Evaluates `model` on `test` and fits the SVM on its features of `train`; returns the SVM
-/// unless the fit was stopped.
+/// unless the fit was stopped. The training features, as far as they were extracted, are
+/// handed to `on_neighbours` as a similarity index.
 pub async fn evaluate(
     model: &Model,
     (train, n): (&Split, usize),
     (test, total): (&Split, usize),
     device: &Device,
     options: &SvmOptions,
+    on_neighbours: impl FnOnce(FeatureIndex),
 ) -> Result<Option<SvmClassifier>, String> {
     let test_labels = &test.labels[..total];
     let train_labels = &train.labels[..n];
@@ -101,6 +104,9 @@ pub async fn evaluate(
         continue_unless_stopped()
     })
     .await?;
+    if !features.predictions.is_empty() {
+        on_neighbours(FeatureIndex::new(&features.features, features.feature_dim));
+    }
     if features.predictions.len() < n {
         return Ok(stopped_fit());
     }

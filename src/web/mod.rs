@@ -3,6 +3,7 @@
 //! the worker is what keeps the page responsive during training.
 
 mod backend;
+mod classify;
 mod evaluate;
 mod fetch;
 mod messages;

@@ -12,12 +12,14 @@ use web_sys::MessageEvent;
 use web_time::Instant;
 
 use super::backend::{self, Chosen};
+use super::classify::classify;
 use super::evaluate;
 use super::fetch::fetch_dataset;
 use super::messages::{error, field_str, num, phase, post, scope, warning};
 use crate::batch::{Batch, epoch_batches};
 use crate::dataset::FashionMnist;
 use crate::model::Model;
+use crate::neighbours::FeatureIndex;
 use crate::settings::Settings;
 use crate::svm::SvmClassifier;
 use crate::train::{Trainer, learning_rate};
@@ -29,8 +31,35 @@ struct Session {
     /// The last trained model, kept when training stops early.
     model: Option<Model>,
     /// The SVM fitted on that model's features, when the fit ran to the end.
-    svm: Option<SvmClassifier>,
+    svm: Option<Rc<SvmClassifier>>,
+    /// That model's features of the training images, for the similarity search.
+    neighbours: Option<Rc<FeatureIndex>>,
     running: bool,
+}
+
+/// What the sketch pad needs to classify: the current model and what was fitted on it.
+#[derive(Clone)]
+pub(super) struct Loaded {
+    pub model: Model,
+    pub device: Device,
+    pub svm: Option<Rc<SvmClassifier>>,
+    pub neighbours: Option<Rc<FeatureIndex>>,
+    pub data: Rc<FashionMnist>,
+}
+
+/// The model to classify sketches with, if one has been trained; a run in progress does not
+/// replace it until its own model is trained.
+fn loaded() -> Option<Loaded> {
+    SESSION.with(|s| {
+        let s = s.borrow();
+        Some(Loaded {
+            model: s.model.clone()?,
+            device: s.backend.as_ref()?.device.clone(),
+            svm: s.svm.clone(),
+            neighbours: s.neighbours.clone(),
+            data: s.data.clone()?,
+        })
+    })
 }
 
 thread_local! {
@@ -80,6 +109,7 @@ pub fn listen() {
             Some("init") => init(field_str(&msg, "query").unwrap_or_default()),
             Some("train") => start_training(field_str(&msg, "query").unwrap_or_default()),
             Some("stop") => STOP.with(|s| s.set(true)),
+            Some("classify") => classify(msg, loaded()),
             other => warning(&format!("worker got an unknown message {other:?}")),
         }
     });
@@ -216,7 +246,7 @@ async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device
                 break 'epochs;
             }
             trainer.lr = learning_rate(settings.lr, settings.lr_decay, step, total_batches);
-            let batch = Batch::gather(&data.train, &indices, settings.augment.then_some(&mut rng));
+            let batch = Batch::gather_augmented(&data.train, &indices, &settings.augmentation(), &mut rng);
             let mut read = Box::pin(trainer.step(&batch).read());
             let stats = match unless_stopped(&mut read).await {
                 Some(stats) => stats?,
@@ -287,7 +317,14 @@ async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device
         post("stopped", &[("message", format!("Stopped after {step} batches; the model trained so far is kept.").into())]);
     }
     let model = trainer.inference_model();
-    SESSION.with(|s| s.borrow_mut().model = Some(model.clone()));
+    SESSION.with(|s| {
+        let mut s = s.borrow_mut();
+        s.model = Some(model.clone());
+        // Fitted on the previous model's features: meaningless for this one.
+        s.svm = None;
+        s.neighbours = None;
+    });
+    post("model-ready", &[("arch", settings.arch.name().into()), ("svm", false.into())]);
     post(
         "trained",
         &[
@@ -300,7 +337,11 @@ async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device
     let n_test = settings.test_limit.unwrap_or(usize::MAX).min(data.test.len());
     // A Stop that ended training has been honoured; a new one cuts the SVM fit short.
     STOP.with(|s| s.set(false));
-    let classifier = evaluate::evaluate(&model, (&data.train, n_train), (&data.test, n_test), device, svm).await?;
-    SESSION.with(|s| s.borrow_mut().svm = classifier);
+    let on_neighbours = |index: FeatureIndex| SESSION.with(|s| s.borrow_mut().neighbours = Some(Rc::new(index)));
+    let classifier =
+        evaluate::evaluate(&model, (&data.train, n_train), (&data.test, n_test), device, svm, on_neighbours).await?;
+    let fitted = classifier.is_some();
+    SESSION.with(|s| s.borrow_mut().svm = classifier.map(Rc::new));
+    post("model-ready", &[("arch", settings.arch.name().into()), ("svm", fitted.into())]);
     Ok(())
 }

@@ -7,7 +7,8 @@
 // Env: DIST (default dist), CHROMIUM (/usr/bin/chromium), OUT (target/e2e: screenshots, log).
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
+import zlib from 'node:zlib';
+import { OUT, ROOT, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
 
 const filter = process.argv[2] || '';
 function check(cond, message) { if (!cond) throw new Error(message); }
@@ -153,6 +154,141 @@ test('Stop while the SVM is fitted skips the SVM and keeps the CNN results', asy
     check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is enabled again');
     return `stopped the fit in ${ms} ms`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'stop-svm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+// ---- Sketch pad and upload ----------------------------------------------------------------
+const predictionSet = (page, timeout = 60_000) =>
+  page.waitForFunction(() => document.querySelector('#prediction').dataset.class !== undefined, null, { timeout, polling: 100 });
+const prediction = (page) => page.$eval('#prediction', (e) => ({ ...e.dataset, text: e.textContent }));
+const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+
+function checkPrediction(p) {
+  for (const [c, l] of [[p.class, p.label], [p.cnnClass, p.cnnLabel]]) {
+    check(/^[0-9]$/.test(c ?? ''), `class ${c}`);
+    check(CLASSES[Number(c)] === l, `label ${l} for class ${c}`);
+  }
+}
+
+// A short run from the Train button; the pad is used before and after it.
+async function trainFromButton(page) {
+  await page.click('#train-button');
+  const phase = await waitPhase(page, ['done', 'error'], 10 * 60_000);
+  check(phase === 'done', `training ended in phase ${phase}: ${await text(page, '#error')}`);
+}
+
+test('sketch pad: mouse strokes are classified by both classifiers; undo and clear', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&epochs=1&train_limit=4000&test_limit=500');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+    const stroke = async (points) => {
+      await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
+      await page.mouse.down();
+      for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 8 });
+      await page.mouse.up();
+    };
+    // Trousers: a waistband and two legs.
+    await stroke([[0.3, 0.12], [0.7, 0.12]]);
+    await page.waitForFunction(() => /No model yet/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
+    check((await prediction(page)).class === undefined, 'no class before any model exists');
+
+    await trainFromButton(page);
+    // The finished model classifies what is already on the pad.
+    await predictionSet(page);
+    await stroke([[0.3, 0.12], [0.25, 0.9]]);
+    await stroke([[0.7, 0.12], [0.75, 0.9]]);
+    await page.waitForFunction(() => document.querySelectorAll('#neighbours canvas').length === 8, null, { timeout: 30_000 });
+    await page.waitForTimeout(500);
+    const p = await prediction(page);
+    checkPrediction(p);
+    const bars = await page.$$eval('#cnn-bars .bar-row', (r) => r.length);
+    const svmBars = await page.$$eval('#svm-bars .bar-row', (r) => r.length);
+    check(bars === 5 && svmBars === 5, `bars: ${bars} CNN, ${svmBars} SVM`);
+    // The 28x28 view shows a light item on black: its centre column bright somewhere, corners dark.
+    const view = await page.$eval('#model-view', (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const at = (x, y) => d[4 * (y * c.width + x)];
+      let bright = 0;
+      for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) bright += at(x, y) > 128;
+      return { corner: at(1, 1), share: bright / (c.width * c.height) };
+    });
+    check(view.corner < 30 && view.share > 0.05 && view.share < 0.8, `model view: ${JSON.stringify(view)}`);
+    await page.click('#inside summary');
+    await page.screenshot({ path: path.join(OUT, 'sketch.png'), fullPage: true });
+
+    // Undo takes the last leg away, and the answer is recomputed.
+    await page.click('#undo-button');
+    await page.waitForTimeout(800);
+    checkPrediction(await prediction(page));
+    await page.click('#clear-button');
+    const cleared = await prediction(page);
+    check(cleared.class === undefined && cleared.cnnClass === undefined, 'Clear removes the prediction');
+    const blank = await page.$eval('#sketch', (c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.every((v) => v === 255));
+    check(blank, 'Clear blanks the pad');
+    return `drawn trousers read as "${p.label}" (CNN+SVM) / "${p.cnnLabel}" (CNN)`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'sketch.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+// A test-set image as a photo: dark on uneven light paper, enlarged, off-centre, encoded by
+// the browser as PNG or JPEG.
+function testImages() {
+  const raw = zlib.gunzipSync(fs.readFileSync(path.join(ROOT, 'data/t10k-images-idx3-ubyte.gz')));
+  const labels = zlib.gunzipSync(fs.readFileSync(path.join(ROOT, 'data/t10k-labels-idx1-ubyte.gz')));
+  return { image: (i) => Array.from(raw.subarray(16 + 784 * i, 16 + 784 * (i + 1))), label: (i) => labels[8 + i] };
+}
+
+async function photo(page, pixels, type) {
+  const b64 = await page.evaluate(async ({ pixels, type }) => {
+    const small = document.createElement('canvas');
+    small.width = small.height = 28;
+    const img = new ImageData(28, 28);
+    pixels.forEach((v, i) => { img.data.set([255 - v, 255 - v, 255 - v, 255], 4 * i); });
+    small.getContext('2d').putImageData(img, 0, 0);
+    const c = document.createElement('canvas');
+    c.width = 900; c.height = 700;
+    const ctx = c.getContext('2d');
+    const g = ctx.createLinearGradient(0, 0, 900, 700);
+    g.addColorStop(0, '#f4f1ea'); g.addColorStop(1, '#a9a59c');
+    ctx.fillStyle = g; ctx.fillRect(0, 0, 900, 700);
+    ctx.globalCompositeOperation = 'multiply';
+    ctx.drawImage(small, 480, 150, 364, 364);
+    const blob = await new Promise((r) => c.toBlob(r, type, 0.9));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let s = ''; bytes.forEach((b) => { s += String.fromCharCode(b); });
+    return btoa(s);
+  }, { pixels, type });
+  return Buffer.from(b64, 'base64');
+}
+
+test('picture upload: PNG and JPEG photos of test items are classified; a non-image is refused', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&epochs=1&train_limit=6000&test_limit=500');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await trainFromButton(page);
+    const data = testImages();
+    // The first trousers and the first bag of the test set: distinctive shapes that even a
+    // one-epoch model gets right.
+    const find = (label) => { for (let i = 0; ; i++) if (data.label(i) === label) return i; };
+    const results = [];
+    for (const [label, type, name] of [[1, 'image/png', 'trousers.png'], [8, 'image/jpeg', 'bag.jpg']]) {
+      const i = find(label);
+      const buffer = await photo(page, data.image(i), type);
+      const seqBefore = await page.$eval('#prediction', (e) => e.textContent);
+      await page.setInputFiles('#image-input', { name, mimeType: type, buffer });
+      await page.waitForFunction((t) => document.querySelector('#prediction').textContent !== t && document.querySelector('#prediction').dataset.class !== undefined, seqBefore, { timeout: 30_000 });
+      const p = await prediction(page);
+      checkPrediction(p);
+      check(Number(p.class) === label && Number(p.cnnClass) === label, `${name} (test image ${i}, a ${CLASSES[label]}) read as ${p.label} / ${p.cnnLabel}`);
+      check(/inverted/.test(p.text), `the dark-on-light photo should be reported as inverted: ${p.text}`);
+      check(await page.$eval('#upload-preview', (c) => !c.hidden), 'the upload is shown');
+      results.push(`${name}: ${p.label}`);
+      await page.screenshot({ path: path.join(OUT, `upload-${name}.png`), fullPage: true });
+    }
+    await page.setInputFiles('#image-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
+    await page.waitForFunction(() => /could not be read as a picture/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    check((await attr(page, '#status', 'data-phase')) === 'done', 'a bad upload does not break the page');
+    return results.join(', ');
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'upload.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
 let passed = 0, failed = 0;
