@@ -1,4 +1,4 @@
-//! Training and the SVM fit in a real browser (`wasm-pack test --headless --chrome`): one test on the CPU
+//! Training, the SVM fit and the sketch pad's explanation in a real browser (`wasm-pack test --headless --chrome`): one test on the CPU
 //! backend, one on WebGPU (headless Chromium's SwiftShader adapter, `--enable-unsafe-webgpu`
 //! from webdriver.json). Both train on the real Fashion-MNIST test file, embedded at compile
 //! time from `$FASHION_MNIST_DIR` (scripts/test.sh sets it).
@@ -7,6 +7,7 @@
 use burn::prelude::Device;
 use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::dataset::{FILE_NAMES, Split, TEST_COUNT};
+use fashion_cnn::explain::{explain, first_filters};
 use fashion_cnn::metrics::accuracy;
 use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
@@ -66,8 +67,24 @@ async fn cnn_and_svm_accuracy(model: &Model, device: &Device) -> (f64, f64) {
     (accuracy(&test.predictions, &unseen.labels), accuracy(&svm_predictions, &unseen.labels))
 }
 
+/// The sketch pad's path on this backend: one image explained (its occlusion batch included),
+/// agreeing with batched inference.
+async fn check_explain(name: &str, model: &Model, device: &Device) {
+    let split = split();
+    let batched = infer_split(model, &split, 8, device, 8, |_| async { ControlFlow::Continue(()) }).await.unwrap();
+    for i in 0..8 {
+        let e = explain(model, split.image(i), device).await.unwrap();
+        assert!((e.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{name}: probabilities");
+        assert_eq!(e.cnn_class(), batched.predictions[i] as usize, "{name}: image {i}");
+        assert!(e.heat.iter().all(|h| (0.0..=1.0).contains(h)), "{name}: heat range");
+        assert_eq!(e.first.values.len(), e.first.count * e.first.side * e.first.side);
+    }
+    assert_eq!(first_filters(model).await.unwrap().values.len(), 32 * 9);
+}
+
 async fn check_backend(name: &str, device: Device) {
     let (first, last, model) = train_losses(device.clone()).await;
+    check_explain(name, &model, &device).await;
     let (cnn, svm) = cnn_and_svm_accuracy(&model, &device).await;
     web_sys::console::log_1(&format!("{name}: loss {first:.3} -> {last:.3}; CNN {cnn:.3}, CNN+SVM {svm:.3}").into());
     assert!(first > 1.5 && last < 0.7 * first, "{name} loss {first} -> {last}");

@@ -189,7 +189,7 @@ export function setupSketch({ worker, showError }) {
   }
 
   function showNothing(text) {
-    for (const k of ['class', 'label', 'cnnClass', 'cnnLabel']) delete predictionEl.dataset[k];
+    for (const k of ['class', 'label', 'cnnClass', 'cnnLabel', 'millis']) delete predictionEl.dataset[k];
     predictionEl.textContent = text;
     for (const id of ['cnn-bars', 'svm-bars', 'neighbours']) $(id).replaceChildren();
     for (const id of ['model-view', 'heatmap', 'activations']) {
@@ -220,6 +220,7 @@ export function setupSketch({ worker, showError }) {
     predictionEl.dataset.label = finalLabel;
     predictionEl.dataset.cnnClass = String(m.cnnClass);
     predictionEl.dataset.cnnLabel = m.cnnLabel;
+    predictionEl.dataset.millis = m.millis.toFixed(0);
     const p = (100 * m.probabilities[m.cnnClass]).toFixed(0);
     const how = [m.inverted ? 'inverted (dark on light)' : null, m.filledOutline ? 'outline filled in' : null].filter(Boolean);
     predictionEl.innerHTML = '';

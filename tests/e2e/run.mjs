@@ -225,7 +225,7 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     check(cleared.class === undefined && cleared.cnnClass === undefined, 'Clear removes the prediction');
     const blank = await page.$eval('#sketch', (c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.every((v) => v === 255));
     check(blank, 'Clear blanks the pad');
-    return `drawn trousers read as "${p.label}" (CNN+SVM) / "${p.cnnLabel}" (CNN)`;
+    return `drawn trousers read as "${p.label}" (CNN+SVM) / "${p.cnnLabel}" (CNN); worker time per answer ${p.millis} ms`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'sketch.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
