@@ -17,6 +17,7 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use burn::module::Module;
     use burn::prelude::Device;
     use fashion_cnn::batch::{Batch, epoch_batches};
     use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, IMAGE_PIXELS, Split};
@@ -42,6 +43,10 @@ mod native {
         load_features: Option<PathBuf>,
         /// Made-up pictures of this many test images per kind to classify after training.
         pictures: usize,
+        /// Where to save the trained CNN (Burn's burnpack format), or load one from instead of
+        /// training.
+        save_model: Option<PathBuf>,
+        load_model: Option<PathBuf>,
     }
 
     fn parse_args() -> Result<Args, String> {
@@ -50,6 +55,7 @@ mod native {
         let mut features = None;
         let mut load_features = None;
         let mut pictures = 0;
+        let (mut save_model, mut load_model) = (None, None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
             match a.as_str() {
@@ -63,7 +69,9 @@ mod native {
                 "--pictures" => {
                     pictures = args.next().and_then(|n| n.parse().ok()).ok_or("--pictures needs a number of images")?
                 }
-                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N]".into()),
+                "--save-model" => save_model = Some(PathBuf::from(args.next().ok_or("--save-model needs a file")?)),
+                "--load-model" => load_model = Some(PathBuf::from(args.next().ok_or("--load-model needs a file")?)),
+                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N] [--save-model FILE | --load-model FILE]".into()),
                 q if !q.starts_with("--") => query = q.to_string(),
                 other => return Err(format!("unknown option {other}")),
             }
@@ -71,7 +79,7 @@ mod native {
         let data = data
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features, pictures })
+        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features, pictures, save_model, load_model })
     }
 
     fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
@@ -171,17 +179,38 @@ mod native {
         data.train.truncate(t.train_limit.unwrap_or(usize::MAX));
         data.test.truncate(t.test_limit.unwrap_or(usize::MAX));
         let device = Device::flex();
-        let mut trainer = Trainer::new(t.arch, &device, t.lr, t.seed);
+        let model = match &args.load_model {
+            Some(path) => t.arch.init(&device).try_load_file(path).map_err(|e| format!("{}: {e:?}", path.display()))?,
+            None => train(args, &data.train, &device)?,
+        };
+        if let Some(path) = &args.save_model {
+            model.clone().save_file(path).map_err(|e| format!("{}: {e:?}", path.display()))?;
+            println!("model written to {}", path.display());
+        }
+        let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async { ControlFlow::Continue(()) }));
+        let test = infer(&data.test)?;
+        let train = infer(&data.train)?;
+        if let Some(path) = &args.features {
+            write_features(path, &[(&train, &data.train.labels), (&test, &data.test.labels)])
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("features written to {}", path.display());
+        }
+        Ok((model, (train, data.train.labels), (test, data.test.labels)))
+    }
+
+    fn train(args: &Args, data: &Split, device: &Device) -> Result<Model, String> {
+        let t = &args.settings.train;
+        let mut trainer = Trainer::new(t.arch, device, t.lr, t.seed);
         let mut rng = SmallRng::seed_from_u64(t.seed);
         let started = Instant::now();
-        let n = data.train.len();
+        let n = data.len();
         for epoch in 0..t.epochs {
             let (mut loss, mut correct) = (0.0f64, 0usize);
             let batches = epoch_batches(n, t.batch_size, &mut rng);
             let count = batches.len();
             for (i, indices) in batches.into_iter().enumerate() {
                 trainer.lr = learning_rate(t.lr, t.lr_decay, epoch * count + i, t.epochs * count);
-                let batch = Batch::gather_augmented(&data.train, &indices, &t.augmentation(), &mut rng);
+                let batch = Batch::gather_augmented(data, &indices, &t.augmentation(), &mut rng);
                 let stats = pollster::block_on(trainer.step(&batch).read())?;
                 loss += stats.loss as f64 * stats.size as f64;
                 correct += stats.correct;
@@ -199,22 +228,13 @@ mod native {
             );
         }
         let seconds = started.elapsed().as_secs_f64();
-        let model = trainer.inference_model();
-        let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async { ControlFlow::Continue(()) }));
         println!(
             "{} trained on {n} images x {} epochs in {seconds:.0} s ({:.0} images/s)",
             t.arch,
             t.epochs,
             (n * t.epochs) as f64 / seconds
         );
-        let test = infer(&data.test)?;
-        let train = infer(&data.train)?;
-        if let Some(path) = &args.features {
-            write_features(path, &[(&train, &data.train.labels), (&test, &data.test.labels)])
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            println!("features written to {}", path.display());
-        }
-        Ok((model, (train, data.train.labels), (test, data.test.labels)))
+        Ok(trainer.inference_model())
     }
 
     fn read_features(path: &PathBuf) -> std::io::Result<(Labelled, Labelled)> {
