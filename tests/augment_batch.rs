@@ -91,3 +91,39 @@ fn sequential_batches_cover_range() {
     let r: Vec<_> = sequential_batches(10, 4).collect();
     assert_eq!(r, vec![0..4, 4..8, 8..10]);
 }
+
+/// A sketch keeps the item's shape and nothing else: ink only inside the silhouette, the whole
+/// boundary drawn, and one of the expected forms (flat fill; a line with an empty inside; a line
+/// with the inside at the outline fill level).
+#[test]
+fn sketches_keep_the_silhouette_and_drop_the_texture() {
+    let split = &common::dataset().train;
+    let mut rng = SmallRng::seed_from_u64(4);
+    let mut kinds = [0usize; 3];
+    for i in 0..60 {
+        let src = split.image(i);
+        let mask = silhouette(src);
+        let mut dst = vec![0u8; IMAGE_PIXELS];
+        sketchify(src, &mut dst, &mut rng);
+        assert!(dst.iter().zip(&mask).all(|(&d, &m)| m || d == 0), "image {i}: ink outside the silhouette");
+        let mut levels: Vec<u8> = dst.iter().zip(&mask).filter(|(_, m)| **m).map(|(&d, _)| d).collect();
+        levels.sort_unstable();
+        levels.dedup();
+        let fill = (fashion_cnn::sketch::OUTLINE_FILL * 255.0).round() as u8;
+        match levels.as_slice() {
+            [flat] if *flat >= 115 => kinds[0] += 1,
+            [0, line] if *line >= 115 => kinds[1] += 1,
+            [a, b] if (*a == fill || *b == fill) && a.max(b) >= &115 => kinds[2] += 1,
+            [a] if *a == fill => kinds[2] += 1,
+            other => panic!("image {i}: unexpected levels {other:?}"),
+        }
+    }
+    assert!(kinds.iter().all(|&k| k >= 8), "all three forms appear: {kinds:?}");
+    // Sketching at a share of 0 changes nothing; at 1 every image is a sketch.
+    let original = split.image(7);
+    let mut out = vec![0u8; IMAGE_PIXELS];
+    Augmentation { shift_flip: false, sketch: 0.0 }.apply(original, &mut out, &mut rng);
+    assert_eq!(out, original);
+    Augmentation { shift_flip: false, sketch: 1.0 }.apply(original, &mut out, &mut rng);
+    assert_ne!(out, original);
+}

@@ -29,6 +29,7 @@ fn contract_parameters_parse() {
     assert_eq!(s.svm.lambda, Some(0.0001));
     assert_eq!((s.train.train_limit, s.train.test_limit), (Some(2000), Some(1000)));
     assert_eq!(s.data_url, "http://host/d/");
+    assert_eq!(Settings::from_query("sketch_aug=0.4").unwrap().train.sketch_aug, 0.4);
 }
 
 #[test]
@@ -48,6 +49,8 @@ fn bad_values_are_errors_that_name_the_problem() {
         ("svm_lambda=0", "svm_lambda must be"),
         ("svm_dim=100000", "svm_dim must be at most 8192"),
         ("svm_gamma=-2", "svm_gamma must be"),
+        ("sketch_aug=1.5", "sketch_aug must be between 0 and 1"),
+        ("sketch_aug=NaN", "sketch_aug must be between 0 and 1"),
         ("lr_decay=2", "lr_decay"),
     ] {
         let err = Settings::from_query(q).unwrap_err();

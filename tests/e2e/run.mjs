@@ -225,7 +225,13 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     check(cleared.class === undefined && cleared.cnnClass === undefined, 'Clear removes the prediction');
     const blank = await page.$eval('#sketch', (c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.every((v) => v === 255));
     check(blank, 'Clear blanks the pad');
-    return `drawn trousers read as "${p.label}" (CNN+SVM) / "${p.cnnLabel}" (CNN); worker time per answer ${p.millis} ms`;
+    // A closed outline (a bag: a box and its handle) is understood as the filled item.
+    await stroke([[0.2, 0.4], [0.8, 0.4], [0.8, 0.85], [0.2, 0.85], [0.2, 0.4]]);
+    await stroke([[0.35, 0.4], [0.4, 0.2], [0.6, 0.2], [0.65, 0.4]]);
+    await page.waitForFunction(() => /outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
+    const bag = await prediction(page);
+    checkPrediction(bag);
+    return `drawn trousers read as "${p.label}" / "${p.cnnLabel}", a drawn bag outline (filled) as "${bag.label}" / "${bag.cnnLabel}" (CNN+SVM / CNN); worker time per answer ${p.millis} ms`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'sketch.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
