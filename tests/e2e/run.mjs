@@ -215,6 +215,7 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     check(view.corner < 30 && view.share > 0.05 && view.share < 0.8, `model view: ${JSON.stringify(view)}`);
     await page.click('#inside summary');
     await page.screenshot({ path: path.join(OUT, 'sketch.png'), fullPage: true });
+    await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, 'sketch-panel.png') });
 
     // Undo takes the last leg away, and the answer is recomputed.
     await page.click('#undo-button');
@@ -288,7 +289,7 @@ test('picture upload: PNG and JPEG photos of test items are classified; a non-im
       check(/inverted/.test(p.text), `the dark-on-light photo should be reported as inverted: ${p.text}`);
       check(await page.$eval('#upload-preview', (c) => !c.hidden), 'the upload is shown');
       results.push(`${name}: ${p.label}`);
-      await page.screenshot({ path: path.join(OUT, `upload-${name}.png`), fullPage: true });
+      await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, `upload-${name}.png`) });
     }
     await page.setInputFiles('#image-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
     await page.waitForFunction(() => /could not be read as a picture/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
