@@ -30,12 +30,6 @@ pub struct Explanation {
     pub probabilities: [f32; NUM_CLASSES],
     /// Penultimate features, what the SVM and the nearest-neighbour search see.
     pub features: Vec<f32>,
-    /// The class the heatmap explains: the CNN head's answer.
-    pub heat_class: usize,
-    /// Occlusion heatmap over the 28x28 input, 0..1: how much hiding each region lowers the
-    /// answer's probability, relative to the region that matters most (all zero when hiding
-    /// nothing lowers it).
-    pub heat: Vec<f32>,
     /// The first convolution's activation maps.
     pub first: Maps,
 }
@@ -60,17 +54,31 @@ const GRID: usize = 10;
 /// Patches are 9x9, so neighbouring ones overlap and every pixel is covered.
 const PATCH_RADIUS: isize = 4;
 
-/// Runs `model` on one 28x28 image (the dataset's format, light on black).
-pub async fn explain(model: &Model, image: &[u8], device: &Device) -> Result<Explanation, String> {
+fn input(image: &[u8], device: &Device) -> (Vec<f32>, Tensor<4>) {
     assert_eq!(image.len(), IMAGE_PIXELS, "a 28x28 image");
     let pixels: Vec<f32> = image.iter().map(|&p| normalize(p)).collect();
-    let input = Tensor::<4>::from_data(TensorData::new(pixels.clone(), [1, 1, IMAGE_SIDE, IMAGE_SIDE]), device);
+    let tensor = Tensor::<4>::from_data(TensorData::new(pixels.clone(), [1, 1, IMAGE_SIDE, IMAGE_SIDE]), device);
+    (pixels, tensor)
+}
+
+/// Runs `model` on one 28x28 image (the dataset's format, light on black).
+pub async fn explain(model: &Model, image: &[u8], device: &Device) -> Result<Explanation, String> {
+    let (_, input) = input(image, device);
     let first = model.first_maps(input);
     let [_, first_count, first_side, _] = first.dims();
     let features = model.features_from_maps(model.last_maps(first.clone()));
     let logits = model.head(features.clone());
+    let logit_values = read(logits, "class scores").await?;
+    let features = read(features, "features").await?;
+    let first = Maps { count: first_count, side: first_side, values: read(first, "first-layer maps").await? };
+    Ok(Explanation { probabilities: softmax(&logit_values), features, first })
+}
 
-    // The image again with each patch blacked out, all in one batch.
+/// The occlusion heatmap for `class` over the 28x28 input, 0..1: how much hiding each region
+/// lowers the class's probability, relative to the region that matters most (all zero when
+/// hiding nothing lowers it). Its own call, so the page can show the answer before it.
+pub async fn occlusion(model: &Model, image: &[u8], class: usize, device: &Device) -> Result<Vec<f32>, String> {
+    let (pixels, input) = input(image, device);
     let black = normalize(0);
     let mut occluded = Vec::with_capacity(GRID * GRID * IMAGE_PIXELS);
     for cy in 0..GRID as isize {
@@ -82,24 +90,15 @@ pub async fn explain(model: &Model, image: &[u8], device: &Device) -> Result<Exp
             }));
         }
     }
+    // The unoccluded image goes in the same batch, so both see identical arithmetic.
     let occluded = Tensor::<4>::from_data(TensorData::new(occluded, [GRID * GRID, 1, IMAGE_SIDE, IMAGE_SIDE]), device);
-    let occluded_logits = model.forward(occluded);
-
-    let logit_values = read(logits, "class scores").await?;
-    let features = read(features, "features").await?;
-    let first = Maps { count: first_count, side: first_side, values: read(first, "first-layer maps").await? };
-    let occluded_logits = read(occluded_logits, "occlusion scores").await?;
-
-    let probabilities = softmax(&logit_values);
-    let heat_class = argmax(&logit_values);
-    let drops: Vec<f32> = occluded_logits
-        .chunks_exact(NUM_CLASSES)
-        .map(|l| (probabilities[heat_class] - softmax(l)[heat_class]).max(0.0))
-        .collect();
+    let logits = read(model.forward(Tensor::cat(vec![input, occluded], 0)), "occlusion scores").await?;
+    let mut rows = logits.chunks_exact(NUM_CLASSES);
+    let base = softmax(rows.next().expect("the unoccluded image"))[class];
+    let drops: Vec<f32> = rows.map(|l| (base - softmax(l)[class]).max(0.0)).collect();
     let heat = stretch(&drops, GRID);
     let peak = heat.iter().copied().fold(0.0, f32::max);
-    let heat = if peak > 0.0 { heat.iter().map(|h| h / peak).collect() } else { heat };
-    Ok(Explanation { probabilities, features, heat_class, heat, first })
+    Ok(if peak > 0.0 { heat.iter().map(|h| h / peak).collect() } else { heat })
 }
 
 /// The first convolution's kernels, one 3x3 map each.

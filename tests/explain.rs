@@ -6,7 +6,7 @@ mod common;
 use burn::prelude::*;
 use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
-use fashion_cnn::explain::{explain, first_filters};
+use fashion_cnn::explain::{explain, first_filters, occlusion};
 use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::neighbours::FeatureIndex;
 use fashion_cnn::train::{Trainer, infer_split};
@@ -38,12 +38,12 @@ fn probabilities_and_features_match_the_batched_path() {
         let e = pollster::block_on(explain(model(), test.image(i), &device)).unwrap();
         assert!((e.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-4);
         assert_eq!(e.cnn_class(), batched.predictions[i] as usize, "image {i}");
-        assert_eq!(e.heat_class, e.cnn_class());
         let expected = &batched.features[i * dim..(i + 1) * dim];
         let diff = e.features.iter().zip(expected).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
         assert!(diff < 1e-3, "image {i}: features differ by {diff}");
         assert_eq!((e.first.count, e.first.side, e.first.values.len()), (32, 28, 32 * 28 * 28));
-        assert!(e.heat.iter().all(|&c| (0.0..=1.0).contains(&c)));
+        let heat = pollster::block_on(occlusion(model(), test.image(i), e.cnn_class(), &device)).unwrap();
+        assert!(heat.len() == IMAGE_PIXELS && heat.iter().all(|&c| (0.0..=1.0).contains(&c)));
     }
 }
 
@@ -61,7 +61,8 @@ fn heatmap_marks_the_pixels_the_answer_depends_on() {
     for i in 0..n {
         let img = test.image(i);
         let e = pollster::block_on(explain(model(), img, &device)).unwrap();
-        let class = e.heat_class;
+        let class = e.cnn_class();
+        let heat = pollster::block_on(occlusion(model(), img, class, &device)).unwrap();
         let prob_without = |centre: usize| {
             let (cx, cy) = ((centre % IMAGE_SIDE) as isize, (centre / IMAGE_SIDE) as isize);
             let mut masked = img.to_vec();
@@ -73,7 +74,7 @@ fn heatmap_marks_the_pixels_the_answer_depends_on() {
             }
             pollster::block_on(explain(model(), &masked, &device)).unwrap().probabilities[class]
         };
-        let peak = (0..IMAGE_PIXELS).max_by(|&a, &b| e.heat[a].total_cmp(&e.heat[b])).unwrap();
+        let peak = (0..IMAGE_PIXELS).max_by(|&a, &b| heat[a].total_cmp(&heat[b])).unwrap();
         let item: Vec<usize> = (0..IMAGE_PIXELS).filter(|&p| img[p] > 20).collect();
         let random = item[rng.random_range(0..item.len())];
         peak_drop += e.probabilities[class] - prob_without(peak);
@@ -91,7 +92,8 @@ fn heatmap_marks_the_pixels_the_answer_depends_on() {
         }
     }
     let e = pollster::block_on(explain(model(), &img, &device)).unwrap();
-    assert!(e.heat[IMAGE_PIXELS - 1] == 0.0 && e.heat.iter().any(|&h| h > 0.0));
+    let heat = pollster::block_on(occlusion(model(), &img, e.cnn_class(), &device)).unwrap();
+    assert!(heat[IMAGE_PIXELS - 1] == 0.0 && heat.iter().any(|&h| h > 0.0));
 }
 
 #[test]

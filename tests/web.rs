@@ -7,7 +7,7 @@
 use burn::prelude::Device;
 use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::dataset::{FILE_NAMES, Split, TEST_COUNT};
-use fashion_cnn::explain::{explain, first_filters};
+use fashion_cnn::explain::{explain, first_filters, occlusion};
 use fashion_cnn::metrics::accuracy;
 use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
@@ -76,7 +76,8 @@ async fn check_explain(name: &str, model: &Model, device: &Device) {
         let e = explain(model, split.image(i), device).await.unwrap();
         assert!((e.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-3, "{name}: probabilities");
         assert_eq!(e.cnn_class(), batched.predictions[i] as usize, "{name}: image {i}");
-        assert!(e.heat.iter().all(|h| (0.0..=1.0).contains(h)), "{name}: heat range");
+        let heat = occlusion(model, split.image(i), e.cnn_class(), device).await.unwrap();
+        assert!(heat.iter().all(|h| (0.0..=1.0).contains(h)) && heat.iter().any(|&h| h > 0.0), "{name}: heat");
         assert_eq!(e.first.values.len(), e.first.count * e.first.side * e.first.side);
     }
     assert_eq!(first_filters(model).await.unwrap().values.len(), 32 * 9);

@@ -332,6 +332,7 @@ const handlers = {
   },
   error(m) { fail(m.message); },
   prediction(m) { sketch.onPrediction(m); },
+  heatmap(m) { sketch.onHeatmap(m); },
   'model-ready'(m) {
     sketch.onModelReady(m.svm
       ? `Classifying with the ${m.arch} trained in this tab, and the SVM fitted on its features.`

@@ -189,7 +189,7 @@ export function setupSketch({ worker, showError }) {
   }
 
   function showNothing(text) {
-    for (const k of ['class', 'label', 'cnnClass', 'cnnLabel', 'millis']) delete predictionEl.dataset[k];
+    for (const k of ['class', 'label', 'cnnClass', 'cnnLabel', 'millis', 'heatMillis']) delete predictionEl.dataset[k];
     predictionEl.textContent = text;
     for (const id of ['cnn-bars', 'svm-bars', 'neighbours']) $(id).replaceChildren();
     for (const id of ['model-view', 'heatmap', 'activations']) {
@@ -232,11 +232,18 @@ export function setupSketch({ worker, showError }) {
     bars($('cnn-bars'), m.classes, Array.from(m.probabilities), (v) => `${(100 * v).toFixed(1)} %`, false);
     if (svm) bars($('svm-bars'), m.classes, Array.from(m.svmScores), (v) => v.toFixed(2), true);
     else $('svm-bars').replaceChildren(text('p', 'The SVM is fitted after training finishes.'));
-    drawHeat($('heatmap'), m.image, m.heat);
-    $('heatmap-caption').textContent = `Where hiding part of the picture lowers "${m.classes[m.heatClass]}" most (red)`;
+    lastClasses = m.classes;
     drawFilters($('filters'), m.filters, m.filterSide, m.firstCount);
     drawMaps($('activations'), m.first, m.firstSide, m.firstCount);
     drawNeighbours(m);
+  }
+
+  let lastClasses = [];
+  function onHeatmap(m) {
+    if (m.seq !== shown) return;
+    drawHeat($('heatmap'), m.image, m.heat);
+    $('heatmap-caption').textContent = `Where hiding part of the picture lowers "${lastClasses[m.heatClass]}" most (red)`;
+    predictionEl.dataset.heatMillis = m.millis.toFixed(0);
   }
 
   function onModelReady(info) {
@@ -247,7 +254,7 @@ export function setupSketch({ worker, showError }) {
 
   paper();
   undo.disabled = true;
-  return { onPrediction, onModelReady, hasModel: () => hasModel };
+  return { onPrediction, onHeatmap, onModelReady, hasModel: () => hasModel };
 }
 
 function text(tag, t) {

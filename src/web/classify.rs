@@ -11,7 +11,7 @@ use web_time::Instant;
 use super::messages::{num, post, warning};
 use super::session::Loaded;
 use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS};
-use crate::explain::{argmax, explain, first_filters};
+use crate::explain::{argmax, explain, first_filters, occlusion};
 use crate::sketch::{Gray, prepare};
 
 /// Largest picture accepted, in pixels; the page scales uploads down well below this.
@@ -71,8 +71,6 @@ async fn answer(seq: f64, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
         ("cnnClass", num(cnn_class as f64)),
         ("cnnLabel", CLASS_NAMES[cnn_class].into()),
         ("probabilities", Float32Array::from(&e.probabilities[..]).into()),
-        ("heat", Float32Array::from(&e.heat[..]).into()),
-        ("heatClass", num(e.heat_class as f64)),
         ("firstCount", num(e.first.count as f64)),
         ("firstSide", num(e.first.side as f64)),
         ("first", Float32Array::from(&e.first.values[..]).into()),
@@ -103,5 +101,18 @@ async fn answer(seq: f64, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
     }
     fields.push(("millis", num(started.elapsed().as_secs_f64() * 1000.0)));
     post("prediction", &fields);
+    // The heatmap costs a batch of 100 images: it follows the answer instead of delaying it.
+    let started = Instant::now();
+    let heat = occlusion(&loaded.model, &prepared.image, cnn_class, &loaded.device).await?;
+    post(
+        "heatmap",
+        &[
+            ("seq", num(seq)),
+            ("heat", Float32Array::from(&heat[..]).into()),
+            ("heatClass", num(cnn_class as f64)),
+            ("image", Uint8Array::from(&prepared.image[..]).into()),
+            ("millis", num(started.elapsed().as_secs_f64() * 1000.0)),
+        ],
+    );
     Ok(())
 }

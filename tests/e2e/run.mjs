@@ -199,6 +199,8 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     await stroke([[0.7, 0.12], [0.75, 0.9]]);
     await page.waitForFunction(() => document.querySelectorAll('#neighbours canvas').length === 8, null, { timeout: 30_000 });
     await page.waitForTimeout(500);
+    // The occlusion heatmap follows the answer.
+    await page.waitForFunction(() => document.querySelector('#prediction').dataset.heatMillis !== undefined, null, { timeout: 30_000 });
     const p = await prediction(page);
     checkPrediction(p);
     const bars = await page.$$eval('#cnn-bars .bar-row', (r) => r.length);
@@ -232,7 +234,7 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     await page.waitForFunction(() => /outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
     const bag = await prediction(page);
     checkPrediction(bag);
-    return `drawn trousers read as "${p.label}" / "${p.cnnLabel}", a drawn bag outline (filled) as "${bag.label}" / "${bag.cnnLabel}" (CNN+SVM / CNN); worker time per answer ${p.millis} ms`;
+    return `drawn trousers read as "${p.label}" / "${p.cnnLabel}", a drawn bag outline (filled) as "${bag.label}" / "${bag.cnnLabel}" (CNN+SVM / CNN); worker time per answer ${p.millis} ms, then ${p.heatMillis} ms for the heatmap`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'sketch.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
