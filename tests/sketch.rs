@@ -233,3 +233,18 @@ fn random_pictures_of_every_kind_are_recovered() {
         assert!(close >= n * 9 / 10, "{}: only {close} of {n} look like their item", kind.name());
     }
 }
+
+#[test]
+fn a_closed_drawing_is_filled() {
+    // A bag as people draw it on the pad (280 pixels, 12-pixel brush): a box and a handle.
+    let mut g = Gray::new(280, 280, vec![1.0; 280 * 280]);
+    let (l, r, t, b) = (56.0, 224.0, 112.0, 238.0);
+    for (a, c) in [((l, t), (r, t)), ((r, t), (r, b)), ((r, b), (l, b)), ((l, b), (l, t))] {
+        line(&mut g, a, c, 12.0);
+    }
+    line(&mut g, (98.0, t), (112.0, 56.0), 12.0);
+    line(&mut g, (112.0, 56.0), (168.0, 56.0), 12.0);
+    line(&mut g, (168.0, 56.0), (182.0, t), 12.0);
+    let p = prepare(&g);
+    assert!(p.filled_outline, "a closed outline is filled");
+}

@@ -148,6 +148,7 @@ function fillSettings(s) {
   $('batch').value = s.batch;
   $('lr').value = s.lr;
   $('augment').checked = s.augment;
+  $('sketch_aug').value = s.sketchAug;
   $('train_limit').value = s.trainLimit ?? '';
   $('test_limit').value = s.testLimit ?? '';
   $('svm_kernel').value = s.svmKernel;
@@ -164,13 +165,14 @@ function syncKernelFields() {
 }
 $('svm_kernel').addEventListener('change', syncKernelFields);
 
+// The form's values over the page's URL parameters, so settings the form does not show
+// (lr_decay, seed, svm_epochs, ...) still apply to runs started with the Train button.
 function settingsQuery() {
-  const q = new URLSearchParams();
-  const keys = ['arch', 'epochs', 'batch', 'lr', 'train_limit', 'test_limit', 'svm_kernel', 'svm_lambda'];
-  if ($('svm_kernel').value === 'rbf') keys.push('svm_dim', 'svm_gamma');
+  const q = new URLSearchParams(location.search);
+  const keys = ['arch', 'epochs', 'batch', 'lr', 'sketch_aug', 'train_limit', 'test_limit', 'svm_kernel', 'svm_lambda', 'svm_dim', 'svm_gamma'];
   for (const key of keys) {
     const v = $(key).value.trim();
-    if (v !== '') q.set(key, v);
+    if (v !== '' && !$(key).disabled) q.set(key, v); else q.delete(key);
   }
   q.set('augment', $('augment').checked ? '1' : '0');
   return q.toString();
@@ -452,8 +454,9 @@ if (worker) {
 
 trainButton.addEventListener('click', () => {
   if (!ready || running) return;
+  const query = settingsQuery(); // before setPhase disables the form
   setPhase('training', 'Starting training…');
-  worker.postMessage({ type: 'train', query: settingsQuery() });
+  worker.postMessage({ type: 'train', query });
 });
 stopButton.addEventListener('click', () => {
   worker.postMessage({ type: 'stop' });

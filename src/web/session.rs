@@ -133,6 +133,7 @@ fn init(query: String) {
             ("batch", num(t.batch_size as f64)),
             ("lr", num(t.lr)),
             ("augment", t.augment.into()),
+            ("sketchAug", num(t.sketch_aug)),
             ("trainLimit", limit(t.train_limit)),
             ("testLimit", limit(t.test_limit)),
             ("svmKernel", settings.svm.kernel.name().into()),

@@ -180,8 +180,10 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
   const { page, ctx, log } = await open('?backend=cpu&epochs=1&train_limit=4000&test_limit=500');
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
-    const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
     const stroke = async (points) => {
+      // Fresh each time: clicks elsewhere may have scrolled the page.
+      await page.locator('#sketch').scrollIntoViewIfNeeded();
+      const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
       await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
       await page.mouse.down();
       for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 8 });
@@ -231,7 +233,8 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     // A closed outline (a bag: a box and its handle) is understood as the filled item.
     await stroke([[0.2, 0.4], [0.8, 0.4], [0.8, 0.85], [0.2, 0.85], [0.2, 0.4]]);
     await stroke([[0.35, 0.4], [0.4, 0.2], [0.6, 0.2], [0.65, 0.4]]);
-    await page.waitForFunction(() => /outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
+    await page.waitForFunction(() => /outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 })
+      .catch(async () => { throw new Error(`a drawn bag outline was not filled: "${(await prediction(page)).text}"`); });
     const bag = await prediction(page);
     checkPrediction(bag);
     return `drawn trousers read as "${p.label}" / "${p.cnnLabel}", a drawn bag outline (filled) as "${bag.label}" / "${bag.cnnLabel}" (CNN+SVM / CNN); worker time per answer ${p.millis} ms, then ${p.heatMillis} ms for the heatmap`;
