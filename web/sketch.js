@@ -203,6 +203,7 @@ export function setupSketch({ worker, showError }) {
     if (pending) send();
     if (m.seq < shown) return;
     shown = m.seq;
+    predictionEl.dataset.seq = String(m.seq);
     drawGray($('model-view'), m.image, 28, 28);
     if (!m.hasModel) {
       showNothing('No model yet: press Train above, and the pad will classify with the model you train.');

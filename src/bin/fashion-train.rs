@@ -47,6 +47,8 @@ mod native {
         /// training.
         save_model: Option<PathBuf>,
         load_model: Option<PathBuf>,
+        /// Also write the made-up pictures as PNG files here (for the in-browser measurement).
+        write_pictures: Option<PathBuf>,
     }
 
     fn parse_args() -> Result<Args, String> {
@@ -55,7 +57,7 @@ mod native {
         let mut features = None;
         let mut load_features = None;
         let mut pictures = 0;
-        let (mut save_model, mut load_model) = (None, None);
+        let (mut save_model, mut load_model, mut write_pictures) = (None, None, None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
             match a.as_str() {
@@ -71,7 +73,10 @@ mod native {
                 }
                 "--save-model" => save_model = Some(PathBuf::from(args.next().ok_or("--save-model needs a file")?)),
                 "--load-model" => load_model = Some(PathBuf::from(args.next().ok_or("--load-model needs a file")?)),
-                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N] [--save-model FILE | --load-model FILE]".into()),
+                "--write-pictures" => {
+                    write_pictures = Some(PathBuf::from(args.next().ok_or("--write-pictures needs a directory")?))
+                }
+                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N] [--write-pictures DIR] [--save-model FILE | --load-model FILE]".into()),
                 q if !q.starts_with("--") => query = q.to_string(),
                 other => return Err(format!("unknown option {other}")),
             }
@@ -79,7 +84,7 @@ mod native {
         let data = data
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features, pictures, save_model, load_model })
+        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features, pictures, save_model, load_model, write_pictures })
     }
 
     fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
@@ -106,14 +111,14 @@ mod native {
         let svm = fit_svm(&args.settings.svm, &train, &test);
         if args.pictures > 0 {
             let model = model.ok_or("--pictures needs a model: it cannot be used with --load-features")?;
-            measure_pictures(&model, &svm, &load(&args.data)?.test, args.pictures)?;
+            measure_pictures(&model, &svm, &load(&args.data)?.test, args.pictures, args.write_pictures.as_deref())?;
         }
         Ok(())
     }
 
     /// Sketch-pad accuracy: each of the first `n` test images drawn as each kind of picture
     /// (random size, position, lighting), prepared as the page prepares an upload, classified.
-    fn measure_pictures(model: &Model, svm: &SvmClassifier, test: &Split, n: usize) -> Result<(), String> {
+    fn measure_pictures(model: &Model, svm: &SvmClassifier, test: &Split, n: usize, dir: Option<&std::path::Path>) -> Result<(), String> {
         let device = Device::flex();
         let n = n.min(test.len());
         let labels = test.labels[..n].to_vec();
@@ -124,7 +129,14 @@ mod native {
             let started = Instant::now();
             let (mut images, mut filled) = (Vec::with_capacity(n * IMAGE_PIXELS), 0);
             for i in 0..n {
-                let prepared = prepare(&render(test.image(i), kind, &mut rng));
+                let picture = render(test.image(i), kind, &mut rng);
+                if let Some(dir) = dir {
+                    let slug = kind.name().replace([' ', ','], "-").replace("--", "-");
+                    let path = dir.join(format!("{slug}.{i:04}.{}.png", test.labels[i]));
+                    std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, png(&picture)))
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                }
+                let prepared = prepare(&picture);
                 filled += prepared.filled_outline as usize;
                 images.extend(prepared.image);
             }
@@ -146,6 +158,47 @@ mod native {
     }
 
     type Labelled = (Inference, Vec<u8>);
+
+    /// A grayscale PNG of `g` (8-bit, one IDAT chunk; flate2 is already a dependency).
+    fn png(g: &fashion_cnn::sketch::Gray) -> Vec<u8> {
+        use flate2::{Compression, write::ZlibEncoder};
+        let mut raw = Vec::with_capacity((g.width + 1) * g.height);
+        for row in g.pixels.chunks_exact(g.width) {
+            raw.push(0); // filter: none
+            raw.extend(row.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
+        }
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
+        z.write_all(&raw).expect("in-memory compression");
+        let data = z.finish().expect("in-memory compression");
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut chunk = |kind: &[u8], body: &[u8]| {
+            out.extend((body.len() as u32).to_be_bytes());
+            let start = out.len();
+            out.extend(kind);
+            out.extend(body);
+            let crc = crc32(&out[start..]);
+            out.extend(crc.to_be_bytes());
+        };
+        let mut header = Vec::new();
+        header.extend((g.width as u32).to_be_bytes());
+        header.extend((g.height as u32).to_be_bytes());
+        header.extend([8, 0, 0, 0, 0]); // 8-bit grayscale
+        chunk(b"IHDR", &header);
+        chunk(b"IDAT", &data);
+        chunk(b"IEND", &[]);
+        out
+    }
+
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
 
     fn fit_svm(options: &SvmOptions, train: &Labelled, test: &Labelled) -> SvmClassifier {
         let started = Instant::now();

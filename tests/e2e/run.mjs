@@ -237,6 +237,15 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
       .catch(async () => { throw new Error(`a drawn bag outline was not filled: "${(await prediction(page)).text}"`); });
     const bag = await prediction(page);
     checkPrediction(bag);
+    // The eraser, wide, opens the box's bottom edge: white paper there, and no longer a
+    // closed outline.
+    await page.fill('#brush-size', '40');
+    await page.click('#eraser-button');
+    check((await attr(page, '#eraser-button', 'aria-pressed')) === 'true', 'eraser on');
+    await stroke([[0.5, 0.75], [0.5, 0.95]]);
+    await page.waitForFunction(() => !/outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
+    const erased = await page.$eval('#sketch', (c) => Array.from(c.getContext('2d').getImageData(c.width / 2, Math.round(c.height * 0.85), 1, 1).data));
+    check(erased.slice(0, 3).every((v) => v === 255), `erased pixel is ${erased}`);
     return `drawn trousers read as "${p.label}" / "${p.cnnLabel}", a drawn bag outline (filled) as "${bag.label}" / "${bag.cnnLabel}" (CNN+SVM / CNN); worker time per answer ${p.millis} ms, then ${p.heatMillis} ms for the heatmap`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'sketch.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
