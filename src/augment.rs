@@ -76,29 +76,8 @@ impl Augmentation {
 /// (the dataset's background is 0; dark parts of a garment are not), which is what a pen
 /// outline of it goes around.
 pub fn silhouette(img: &[u8]) -> Vec<bool> {
-    let s = IMAGE_SIDE;
-    let mut outside = vec![false; IMAGE_PIXELS];
-    let mut stack: Vec<usize> = (0..s).flat_map(|k| [k, (s - 1) * s + k, k * s, k * s + s - 1]).collect();
-    while let Some(i) = stack.pop() {
-        if outside[i] || img[i] > 5 {
-            continue;
-        }
-        outside[i] = true;
-        let (x, y) = (i % s, i / s);
-        if x > 0 {
-            stack.push(i - 1);
-        }
-        if x + 1 < s {
-            stack.push(i + 1);
-        }
-        if y > 0 {
-            stack.push(i - s);
-        }
-        if y + 1 < s {
-            stack.push(i + s);
-        }
-    }
-    outside.iter().map(|&o| !o).collect()
+    let ink: Vec<bool> = img.iter().map(|&p| p > 5).collect();
+    crate::sketch::reachable_from_border(&ink, IMAGE_SIDE, IMAGE_SIDE).iter().map(|&o| !o).collect()
 }
 
 /// A sketch of `src` as the sketch pad's preprocessing would hand it over: half the time the

@@ -277,49 +277,12 @@ fn cut(item: &Gray, mask: &[bool], x0: usize, y0: usize, x1: usize, y1: usize) -
 fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
     let (w, h) = (crop.width, crop.height);
     let ink = mask.iter().filter(|&&m| m).count();
-    // Close gaps of a few pixels: dilate the strokes by a radius relative to the item's size.
-    let r = ((w.max(h) as f32 / 40.0).ceil() as isize).max(1);
-    let mut wall = vec![false; w * h];
-    for y in 0..h as isize {
-        for x in 0..w as isize {
-            if !mask[y as usize * w + x as usize] {
-                continue;
-            }
-            for dy in -r..=r {
-                for dx in -r..=r {
-                    let (nx, ny) = (x + dx, y + dy);
-                    if nx >= 0 && ny >= 0 && nx < w as isize && ny < h as isize {
-                        wall[ny as usize * w + nx as usize] = true;
-                    }
-                }
-            }
-        }
-    }
-    // Flood from every border pixel that is not wall.
-    let mut outside = vec![false; w * h];
-    let mut stack: Vec<usize> = (0..w).flat_map(|x| [x, (h - 1) * w + x]).chain((0..h).flat_map(|y| [y * w, y * w + w - 1])).collect();
-    while let Some(i) = stack.pop() {
-        if outside[i] || wall[i] {
-            continue;
-        }
-        outside[i] = true;
-        let (x, y) = (i % w, i / w);
-        if x > 0 {
-            stack.push(i - 1);
-        }
-        if x + 1 < w {
-            stack.push(i + 1);
-        }
-        if y > 0 {
-            stack.push(i - w);
-        }
-        if y + 1 < h {
-            stack.push(i + w);
-        }
-    }
+    // Close gaps of a few pixels: thicken the strokes by a radius relative to the item's size.
+    let r = (w.max(h) as f32 / 40.0).ceil().max(1.0) as usize;
+    let outside = reachable_from_border(&box_any(mask, w, h, r), w, h);
     // The walls were thickened by r to close gaps; the outside grows back by as much, so the
     // thickening itself never counts as enclosed (an open drawing has no inside).
-    let near_outside = box_any(&outside, w, h, r as usize);
+    let near_outside = box_any(&outside, w, h, r);
     let inside: Vec<usize> = (0..w * h).filter(|&i| !near_outside[i] && !mask[i]).collect();
     // An outline is thin strokes around a sizeable enclosed region. Two signs, both needed:
     // eroding the ink by a twentieth of the item's size leaves next to nothing of a pen stroke
@@ -337,6 +300,32 @@ fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
         crop.pixels[i] = crop.pixels[i].max(OUTLINE_FILL);
     }
     (crop, true)
+}
+
+/// The pixels reachable from the picture's border without crossing `wall` (4-connected).
+pub(crate) fn reachable_from_border(wall: &[bool], w: usize, h: usize) -> Vec<bool> {
+    let mut reached = vec![false; w * h];
+    let mut stack: Vec<usize> = (0..w).flat_map(|x| [x, (h - 1) * w + x]).chain((0..h).flat_map(|y| [y * w, y * w + w - 1])).collect();
+    while let Some(i) = stack.pop() {
+        if reached[i] || wall[i] {
+            continue;
+        }
+        reached[i] = true;
+        let (x, y) = (i % w, i / w);
+        if x > 0 {
+            stack.push(i - 1);
+        }
+        if x + 1 < w {
+            stack.push(i + 1);
+        }
+        if y > 0 {
+            stack.push(i - w);
+        }
+        if y + 1 < h {
+            stack.push(i + w);
+        }
+    }
+    reached
 }
 
 /// Whether each pixel's (2r+1)² neighbourhood (clipped to the picture) holds any set pixel.
