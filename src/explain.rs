@@ -66,7 +66,7 @@ pub async fn explain(model: &Model, image: &[u8], device: &Device) -> Result<Exp
     let (_, input) = input(image, device);
     let first = model.first_maps(input);
     let [_, first_count, first_side, _] = first.dims();
-    let features = model.features_from_maps(model.last_maps(first.clone()));
+    let features = model.features_from_first(first.clone());
     let logits = model.head(features.clone());
     let logit_values = read(logits, "class scores").await?;
     let features = read(features, "features").await?;

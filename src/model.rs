@@ -102,8 +102,8 @@ impl OneConv {
         relu(self.conv.forward(x))
     }
 
-    fn rest(&self, maps: Tensor<4>) -> Tensor<2> {
-        relu(self.fc.forward(self.pool.forward(maps).flatten(1, 3)))
+    fn rest(&self, first: Tensor<4>) -> Tensor<2> {
+        relu(self.fc.forward(self.pool.forward(first).flatten(1, 3)))
     }
 }
 
@@ -134,13 +134,9 @@ impl ThreeConv {
         relu(self.conv1.forward(x))
     }
 
-    // Grad-CAM looks at conv2 (11x11): conv3's 3x3 maps are too coarse to show anything.
-    fn last_maps(&self, first: Tensor<4>) -> Tensor<4> {
-        relu(self.conv2.forward(self.pool.forward(first)))
-    }
-
-    fn rest(&self, maps: Tensor<4>) -> Tensor<2> {
-        let x = relu(self.conv3.forward(self.pool.forward(maps)));
+    fn rest(&self, first: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(self.conv2.forward(self.pool.forward(first))));
+        let x = relu(self.conv3.forward(x));
         relu(self.fc.forward(x.flatten(1, 3)))
     }
 }
@@ -178,12 +174,9 @@ impl BnCnn {
         relu(self.bn1.forward(self.conv1.forward(x)))
     }
 
-    fn last_maps(&self, first: Tensor<4>) -> Tensor<4> {
-        relu(self.bn2.forward(self.conv2.forward(self.pool.forward(first))))
-    }
-
-    fn rest(&self, maps: Tensor<4>) -> Tensor<2> {
-        relu(self.fc.forward(self.pool.forward(maps).flatten(1, 3)))
+    fn rest(&self, first: Tensor<4>) -> Tensor<2> {
+        let x = self.pool.forward(relu(self.bn2.forward(self.conv2.forward(self.pool.forward(first)))));
+        relu(self.fc.forward(x.flatten(1, 3)))
     }
 }
 
@@ -206,7 +199,7 @@ impl Model {
 
     /// Penultimate activations, `[batch, feature_dim]`, for images `[batch, 1, 28, 28]`.
     pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
-        self.features_from_maps(self.last_maps(self.first_maps(images)))
+        self.features_from_first(self.first_maps(images))
     }
 
     /// The first convolution's output after its activation, `[batch, 32, side, side]`.
@@ -218,22 +211,13 @@ impl Model {
         }
     }
 
-    /// The last feature maps fine enough to say where in the image something was seen (what
-    /// Grad-CAM weighs), from the first layer's maps.
-    pub fn last_maps(&self, first: Tensor<4>) -> Tensor<4> {
+    /// Penultimate features from [`Model::first_maps`]'s output: the sketch pad shows the
+    /// first layer's maps and classifies from the same pass.
+    pub fn features_from_first(&self, first: Tensor<4>) -> Tensor<2> {
         match self {
-            Model::OneConv(_) => first,
-            Model::ThreeConv(m) => m.last_maps(first),
-            Model::BnCnn(m) => m.last_maps(first),
-        }
-    }
-
-    /// Penultimate features from [`Model::last_maps`].
-    pub fn features_from_maps(&self, maps: Tensor<4>) -> Tensor<2> {
-        match self {
-            Model::OneConv(m) => m.rest(maps),
-            Model::ThreeConv(m) => m.rest(maps),
-            Model::BnCnn(m) => m.rest(maps),
+            Model::OneConv(m) => m.rest(first),
+            Model::ThreeConv(m) => m.rest(first),
+            Model::BnCnn(m) => m.rest(first),
         }
     }
 
