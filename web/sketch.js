@@ -33,7 +33,7 @@ export function setupSketch({ worker, showError }) {
   let seq = 0, shown = 0;
   let inFlight = false, pending = false;
   let lastSend = 0;
-  let hasModel = false;
+  let lastClasses = [];     // class names of the last answer, for the heatmap's caption
 
   function paper() {
     ctx.fillStyle = PAPER;
@@ -239,7 +239,6 @@ export function setupSketch({ worker, showError }) {
     drawNeighbours(m);
   }
 
-  let lastClasses = [];
   function onHeatmap(m) {
     if (m.seq !== shown) return;
     drawHeat($('heatmap'), m.image, m.heat);
@@ -248,14 +247,13 @@ export function setupSketch({ worker, showError }) {
   }
 
   function onModelReady(info) {
-    hasModel = true;
     note.textContent = info;
     if (source === 'upload' ? upload : strokes.length) request();
   }
 
   paper();
   undo.disabled = true;
-  return { onPrediction, onHeatmap, onModelReady, hasModel: () => hasModel };
+  return { onPrediction, onHeatmap, onModelReady };
 }
 
 function text(tag, t) {

@@ -10,7 +10,7 @@ use web_time::Instant;
 
 use super::messages::{num, post, warning};
 use super::session::Loaded;
-use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS};
+use crate::dataset::CLASS_NAMES;
 use crate::explain::{argmax, explain, first_filters, occlusion};
 use crate::sketch::{Gray, prepare};
 
@@ -90,7 +90,6 @@ async fn answer(seq: f64, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
         let hits = index.nearest(&e.features, NEIGHBOURS);
         let train = &loaded.data.train;
         let images: Vec<u8> = hits.iter().flat_map(|h| train.image(h.0).iter().copied()).collect();
-        debug_assert_eq!(images.len(), hits.len() * IMAGE_PIXELS);
         fields.extend([
             ("neighbours", Uint32Array::from(&hits.iter().map(|h| h.0 as u32).collect::<Vec<_>>()[..]).into()),
             ("neighbourLabels", labels(hits.iter().map(|h| train.labels[h.0] as usize)).into()),
