@@ -10,6 +10,7 @@ pub mod dataset;
 pub mod explain;
 pub mod metrics;
 pub mod model;
+pub mod model_file;
 pub mod neighbours;
 pub mod pictures;
 pub mod settings;

@@ -17,12 +17,12 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use burn::module::Module;
     use burn::prelude::Device;
     use fashion_cnn::batch::{Batch, epoch_batches};
     use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, IMAGE_PIXELS, Split};
     use fashion_cnn::explain::argmax;
     use fashion_cnn::model::Model;
+    use fashion_cnn::model_file::{ModelFile, ModelInfo, read_weights};
     use fashion_cnn::pictures::{Kind, render};
     use fashion_cnn::sketch::prepare;
     use fashion_cnn::metrics::accuracy;
@@ -37,14 +37,16 @@ mod native {
     use std::time::Instant;
 
     struct Args {
+        /// The settings as given, recorded in a saved model file.
+        query: String,
         settings: Settings,
         data: PathBuf,
         features: Option<PathBuf>,
         load_features: Option<PathBuf>,
         /// Made-up pictures of this many test images per kind to classify after training.
         pictures: usize,
-        /// Where to save the trained CNN (Burn's burnpack format), or load one from instead of
-        /// training.
+        /// Where to save the trained CNN and its SVM (the page's model file), or load one from
+        /// instead of training (its SVM, if it has one, is used instead of fitting one).
         save_model: Option<PathBuf>,
         load_model: Option<PathBuf>,
         /// Also write the made-up pictures as PNG files here (for the in-browser measurement).
@@ -84,7 +86,7 @@ mod native {
         let data = data
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Args { settings: Settings::from_query(&query)?, data, features, load_features, pictures, save_model, load_model, write_pictures })
+        Ok(Args { settings: Settings::from_query(&query)?, query, data, features, load_features, pictures, save_model, load_model, write_pictures })
     }
 
     fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
@@ -97,23 +99,60 @@ mod native {
 
     pub fn run() -> Result<(), String> {
         let args = parse_args()?;
-        let (model, train, test) = match &args.load_features {
+        let loaded = match &args.load_model {
+            Some(path) => {
+                let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                Some(ModelFile::decode(&bytes).map_err(|e| format!("{}: {e}", path.display()))?)
+            }
+            None => None,
+        };
+        let (model, trained_images, train, test) = match &args.load_features {
             Some(path) => {
                 let (train, test) = read_features(path).map_err(|e| format!("{}: {e}", path.display()))?;
-                (None, train, test)
+                (None, 0, train, test)
             }
             None => {
-                let (model, train, test) = train_cnn(&args)?;
-                (Some(model), train, test)
+                let (model, seen, train, test) = train_cnn(&args, loaded.as_ref())?;
+                (Some(model), seen, train, test)
             }
         };
-        println!("CNN head test accuracy {:.4}", accuracy(&test.0.predictions, &test.1));
-        let svm = fit_svm(&args.settings.svm, &train, &test);
+        let cnn_accuracy = accuracy(&test.0.predictions, &test.1);
+        println!("CNN head test accuracy {cnn_accuracy:.4}");
+        let svm = match loaded.and_then(|f| f.svm) {
+            Some(svm) => svm,
+            None => fit_svm(&args.settings.svm, &train, &test),
+        };
+        let svm_accuracy = svm_test_accuracy(&svm, &test);
+        println!("CNN+SVM test accuracy {svm_accuracy:.4}");
+        if let Some(path) = &args.save_model {
+            let model = model.as_ref().ok_or("--save-model needs a model: it cannot be used with --load-features")?;
+            let file = ModelFile {
+                info: ModelInfo {
+                    settings: args.query.clone(),
+                    made_by: "fashion-train".into(),
+                    cnn_accuracy: Some(cnn_accuracy),
+                    svm_accuracy: Some(svm_accuracy),
+                    test_images: test.1.len(),
+                    trained_images,
+                },
+                weights: pollster::block_on(read_weights(model))?,
+                svm: Some(svm.clone()),
+            };
+            let bytes = file.encode();
+            std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+            println!("model written to {} ({} bytes)", path.display(), bytes.len());
+        }
         if args.pictures > 0 {
             let model = model.ok_or("--pictures needs a model: it cannot be used with --load-features")?;
             measure_pictures(&model, &svm, &load(&args.data)?.test, args.pictures, args.write_pictures.as_deref())?;
         }
         Ok(())
+    }
+
+    fn svm_test_accuracy(svm: &SvmClassifier, test: &Labelled) -> f64 {
+        let predicted: Vec<u8> =
+            test.0.features.chunks_exact(test.0.feature_dim).map(|f| argmax(&svm.scores(f)) as u8).collect();
+        accuracy(&predicted, &test.1)
     }
 
     /// Sketch-pad accuracy: each of the first `n` test images drawn as each kind of picture
@@ -190,14 +229,9 @@ mod native {
     }
 
     fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = !0u32;
-        for &b in bytes {
-            crc ^= b as u32;
-            for _ in 0..8 {
-                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
-            }
-        }
-        !crc
+        let mut crc = flate2::Crc::new();
+        crc.update(bytes);
+        crc.sum()
     }
 
     fn fit_svm(options: &SvmOptions, train: &Labelled, test: &Labelled) -> SvmClassifier {
@@ -226,20 +260,18 @@ mod native {
         SvmClassifier { map, svm, lambda }
     }
 
-    fn train_cnn(args: &Args) -> Result<(Model, Labelled, Labelled), String> {
+    /// Trains the CNN (or takes the loaded one), then runs it over both splits. Returns the
+    /// training images seen as well.
+    fn train_cnn(args: &Args, loaded: Option<&ModelFile>) -> Result<(Model, usize, Labelled, Labelled), String> {
         let t = &args.settings.train;
         let mut data = load(&args.data)?;
         data.train.truncate(t.train_limit.unwrap_or(usize::MAX));
         data.test.truncate(t.test_limit.unwrap_or(usize::MAX));
         let device = Device::flex();
-        let model = match &args.load_model {
-            Some(path) => t.arch.init(&device).try_load_file(path).map_err(|e| format!("{}: {e:?}", path.display()))?,
-            None => train(args, &data.train, &device)?,
+        let (model, seen) = match loaded {
+            Some(file) => (file.weights.build(&device).map_err(|e| e.to_string())?, file.info.trained_images),
+            None => (train(args, &data.train, &device)?, data.train.len() * t.epochs),
         };
-        if let Some(path) = &args.save_model {
-            model.clone().save_file(path).map_err(|e| format!("{}: {e:?}", path.display()))?;
-            println!("model written to {}", path.display());
-        }
         let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async { ControlFlow::Continue(()) }));
         let test = infer(&data.test)?;
         let train = infer(&data.train)?;
@@ -248,7 +280,7 @@ mod native {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             println!("features written to {}", path.display());
         }
-        Ok((model, (train, data.train.labels), (test, data.test.labels)))
+        Ok((model, seen, (train, data.train.labels), (test, data.test.labels)))
     }
 
     fn train(args: &Args, data: &Split, device: &Device) -> Result<Model, String> {
