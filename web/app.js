@@ -3,6 +3,7 @@
 // thread only draws; nothing here blocks for more than a frame.
 
 import { setupSketch } from './sketch.js';
+import { setupModels } from './models.js';
 
 const $ = (id) => document.getElementById(id);
 const statusEl = $('status');
@@ -324,9 +325,26 @@ try {
 let trainTotal = 1;
 let lastScores = [];
 const sketch = worker ? setupSketch({ worker, showError }) : null;
+const sources = {
+  pretrained: 'the model shipped with the page',
+  saved: 'your last trained model',
+  file: 'the model you loaded',
+  trained: 'the model trained in this tab',
+};
+const models = worker ? setupModels({
+  worker,
+  showError,
+  onModelReady(m) {
+    sketch.onModelReady(`Classifying with ${sources[m.source] ?? 'the current model'} (${m.arch})` +
+      (m.svm ? ' and its SVM.' : m.source === 'trained' ? ': its own head; the SVM comes once it is fitted.' : ': its own head (it has no SVM).'));
+  },
+}) : null;
 
 const handlers = {
-  alive() { worker.postMessage({ type: 'init', query: location.search }); },
+  alive() {
+    worker.postMessage({ type: 'init', query: location.search });
+    models.start(location.search);
+  },
   settings(m) { fillSettings(m); },
   phase(m) {
     if (m.phase === 'ready') { ready = true; setProgress(1, 'Dataset ready.'); }
@@ -335,11 +353,9 @@ const handlers = {
   error(m) { fail(m.message); },
   prediction(m) { sketch.onPrediction(m); },
   heatmap(m) { sketch.onHeatmap(m); },
-  'model-ready'(m) {
-    sketch.onModelReady(m.svm
-      ? `Classifying with the ${m.arch} trained in this tab, and the SVM fitted on its features.`
-      : `Classifying with the ${m.arch} trained in this tab (its own head; the SVM comes once it is fitted).`);
-  },
+  'model-ready'(m) { models.modelReady(m); },
+  'model-file'(m) { models.modelFile(m); },
+  'model-error'(m) { models.modelError(m); },
   warning(m) { showError(m.message); },
   backend(m) {
     const el = $('backend');

@@ -206,7 +206,7 @@ export function setupSketch({ worker, showError }) {
     predictionEl.dataset.seq = String(m.seq);
     drawGray($('model-view'), m.image, 28, 28);
     if (!m.hasModel) {
-      showNothing('No model yet: press Train above, and the pad will classify with the model you train.');
+      showNothing('No model yet: press Train above, or load a model file, and the pad will classify with it.');
       drawGray($('model-view'), m.image, 28, 28);
       return;
     }
@@ -364,7 +364,7 @@ function drawNeighbours(m) {
   const strip = $('neighbours');
   strip.replaceChildren();
   if (!m.neighbours) {
-    strip.append(text('p', 'The training images are searched once their features have been extracted (after testing).'));
+    strip.append(text('p', 'The training images are searched once the dataset is in and the model\'s features of all 60,000 have been extracted (about a minute on the CPU).'));
     return;
   }
   m.neighbours.forEach((index, k) => {

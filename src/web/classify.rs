@@ -86,9 +86,9 @@ async fn answer(seq: f64, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
             ("svmScores", Float32Array::from(&scores[..]).into()),
         ]);
     }
-    if let Some(index) = &loaded.neighbours {
+    if let (Some(index), Some(data)) = (&loaded.neighbours, &loaded.data) {
         let hits = index.nearest(&e.features, NEIGHBOURS);
-        let train = &loaded.data.train;
+        let train = &data.train;
         let images: Vec<u8> = hits.iter().flat_map(|h| train.image(h.0).iter().copied()).collect();
         fields.extend([
             ("neighbours", Uint32Array::from(&hits.iter().map(|h| h.0 as u32).collect::<Vec<_>>()[..]).into()),

@@ -40,7 +40,7 @@ async fn continue_unless_stopped() -> ControlFlow<()> {
     if stop_requested() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
 }
 
-fn stopped_fit() -> Option<SvmClassifier> {
+fn stopped_fit() -> Option<(SvmClassifier, f64)> {
     post("stopped", &[("message", "SVM fitting stopped.".into())]);
     warning("SVM fitting stopped: the CNN's results stand; press Train to train and fit again.");
     None
@@ -59,8 +59,15 @@ fn kernel_label(kernel: Kernel) -> String {
     }
 }
 
+/// What an evaluation established; `None` where Stop cut it short.
+#[derive(Default)]
+pub struct Evaluation {
+    pub cnn_accuracy: Option<f64>,
+    pub svm: Option<(SvmClassifier, f64)>,
+}
+
 /// Evaluates `model` on `test` and fits the SVM on its features of `train`; returns the SVM
-/// unless the fit was stopped. The training features, as far as they were extracted, are
+/// and its test accuracy unless the fit was stopped. The training features, as far as they were extracted, are
 /// handed to `on_neighbours` as a similarity index.
 pub async fn evaluate(
     model: &Model,
@@ -69,7 +76,7 @@ pub async fn evaluate(
     device: &Device,
     options: &SvmOptions,
     on_neighbours: impl FnOnce(FeatureIndex),
-) -> Result<Option<SvmClassifier>, String> {
+) -> Result<Evaluation, String> {
     let test_labels = &test.labels[..total];
     let train_labels = &train.labels[..n];
     phase("evaluating", &format!("Testing the CNN on {total} test images"));
@@ -80,9 +87,10 @@ pub async fn evaluate(
     .await?;
     if tested.predictions.len() < total {
         post("stopped", &[("message", "Testing stopped: no test results.".into())]);
-        return Ok(None);
+        return Ok(Evaluation::default());
     }
     let cnn_report = ClassificationReport::new(&tested.predictions, test_labels);
+    let stopped = || Ok(Evaluation { cnn_accuracy: Some(cnn_report.accuracy), svm: stopped_fit() });
     post(
         "result",
         &[
@@ -108,7 +116,7 @@ pub async fn evaluate(
         on_neighbours(FeatureIndex::new(&features.features, features.feature_dim));
     }
     if features.predictions.len() < n {
-        return Ok(stopped_fit());
+        return stopped();
     }
     let feature_seconds = started.elapsed().as_secs_f64();
     let started = Instant::now();
@@ -156,7 +164,7 @@ pub async fn evaluate(
             break;
         }
         if stop_requested() {
-            return Ok(stopped_fit());
+            return stopped();
         }
         yield_now().await;
     }
@@ -180,5 +188,8 @@ pub async fn evaluate(
             ("fitSeconds", num(fit_seconds)),
         ],
     );
-    Ok(Some(SvmClassifier { map, svm, lambda }))
+    Ok(Evaluation {
+        cnn_accuracy: Some(cnn_report.accuracy),
+        svm: Some((SvmClassifier { map, svm, lambda }, report.accuracy)),
+    })
 }

@@ -1,7 +1,7 @@
 //! The worker's state and its message loop: load the dataset, train, evaluate, report.
 
 use burn::prelude::Device;
-use js_sys::{Array, Float64Array, Promise};
+use js_sys::{Array, Float64Array, Promise, Reflect, Uint8Array};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::cell::{Cell, RefCell};
@@ -19,10 +19,11 @@ use super::messages::{error, field_str, num, phase, post, scope, warning};
 use crate::batch::{Batch, epoch_batches};
 use crate::dataset::FashionMnist;
 use crate::model::Model;
+use crate::model_file::{ModelFile, ModelInfo, read_weights};
 use crate::neighbours::FeatureIndex;
 use crate::settings::Settings;
 use crate::svm::SvmClassifier;
-use crate::train::{Trainer, learning_rate};
+use crate::train::{Trainer, infer_split, learning_rate};
 
 #[derive(Default)]
 struct Session {
@@ -34,6 +35,13 @@ struct Session {
     svm: Option<Rc<SvmClassifier>>,
     /// That model's features of the training images, for the similarity search.
     neighbours: Option<Rc<FeatureIndex>>,
+    /// What the model is and where it came from (`pretrained`, `saved`, `file`, `trained`).
+    info: Option<(ModelInfo, String)>,
+    /// Bumped whenever the model is replaced (or a run starts), so background work on the old
+    /// one knows to stop.
+    generation: u64,
+    /// The training images' features are being extracted for a loaded model's search index.
+    indexing: bool,
     running: bool,
 }
 
@@ -44,11 +52,12 @@ pub(super) struct Loaded {
     pub device: Device,
     pub svm: Option<Rc<SvmClassifier>>,
     pub neighbours: Option<Rc<FeatureIndex>>,
-    pub data: Rc<FashionMnist>,
+    /// Absent while the dataset downloads: a loaded model classifies without it.
+    pub data: Option<Rc<FashionMnist>>,
 }
 
-/// The model to classify sketches with, if one has been trained; a run in progress does not
-/// replace it until its own model is trained.
+/// The model to classify sketches with, if one has been trained or loaded; a run in progress
+/// does not replace it until its own model is trained.
 fn loaded() -> Option<Loaded> {
     SESSION.with(|s| {
         let s = s.borrow();
@@ -57,7 +66,7 @@ fn loaded() -> Option<Loaded> {
             device: s.backend.as_ref()?.device.clone(),
             svm: s.svm.clone(),
             neighbours: s.neighbours.clone(),
-            data: s.data.clone()?,
+            data: s.data.clone(),
         })
     })
 }
@@ -110,6 +119,8 @@ pub fn listen() {
             Some("train") => start_training(field_str(&msg, "query").unwrap_or_default()),
             Some("stop") => STOP.with(|s| s.set(true)),
             Some("classify") => classify(msg, loaded()),
+            Some("load-model") => load_model(&msg),
+            Some("save-model") => spawn_local(save_model(field_str(&msg, "purpose").unwrap_or_default())),
             other => warning(&format!("worker got an unknown message {other:?}")),
         }
     });
@@ -149,8 +160,9 @@ fn init(query: String) {
             return;
         }
         phase("ready", "Dataset loaded. Press Train to start.");
+        spawn_local(index_training_images());
         if settings.autostart {
-            run_training(settings).await;
+            run_training(settings, query).await;
         }
     });
 }
@@ -191,11 +203,11 @@ fn start_training(query: String) {
         Ok(s) => s,
         Err(e) => return warning(&format!("Settings not accepted: {e}")),
     };
-    spawn_local(run_training(settings));
+    spawn_local(run_training(settings, query));
 }
 
 /// Runs one training session; a second request while one runs is ignored (rapid clicks).
-async fn run_training(settings: Settings) {
+async fn run_training(settings: Settings, query: String) {
     let ready = SESSION.with(|s| {
         let mut s = s.borrow_mut();
         if s.running || s.data.is_none() {
@@ -206,7 +218,12 @@ async fn run_training(settings: Settings) {
     });
     let Some((data, chosen)) = ready else { return };
     STOP.with(|s| s.set(false));
-    let result = train_and_evaluate(&settings, &data, &chosen.device).await;
+    // The search index of a loaded model sees `running` and stops after its batch; the device
+    // is not shared between the two.
+    while SESSION.with(|s| s.borrow().indexing) {
+        yield_now().await;
+    }
+    let result = train_and_evaluate(&settings, &query, &data, &chosen.device).await;
     SESSION.with(|s| s.borrow_mut().running = false);
     match result {
         Ok(()) => phase("done", "Finished."),
@@ -214,7 +231,7 @@ async fn run_training(settings: Settings) {
     }
 }
 
-async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device) -> Result<(), String> {
+async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, device: &Device) -> Result<(), String> {
     let (settings, svm) = (&all.train, &all.svm);
     let n_train = settings.train_limit.unwrap_or(usize::MAX).min(data.train.len());
     let batches_per_epoch = n_train.div_ceil(settings.batch_size);
@@ -318,14 +335,22 @@ async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device
         post("stopped", &[("message", format!("Stopped after {step} batches; the model trained so far is kept.").into())]);
     }
     let model = trainer.inference_model();
+    let mut info = ModelInfo {
+        settings: training_settings(query),
+        made_by: "page".into(),
+        trained_images: images_done,
+        ..ModelInfo::default()
+    };
     SESSION.with(|s| {
         let mut s = s.borrow_mut();
         s.model = Some(model.clone());
         // Fitted on the previous model's features: meaningless for this one.
         s.svm = None;
         s.neighbours = None;
+        s.info = Some((info.clone(), "trained".into()));
+        s.generation += 1;
     });
-    post("model-ready", &[("arch", settings.arch.name().into()), ("svm", false.into())]);
+    post_model_ready();
     post(
         "trained",
         &[
@@ -339,10 +364,156 @@ async fn train_and_evaluate(all: &Settings, data: &FashionMnist, device: &Device
     // A Stop that ended training has been honoured; a new one cuts the SVM fit short.
     STOP.with(|s| s.set(false));
     let on_neighbours = |index: FeatureIndex| SESSION.with(|s| s.borrow_mut().neighbours = Some(Rc::new(index)));
-    let classifier =
+    let evaluation =
         evaluate::evaluate(&model, (&data.train, n_train), (&data.test, n_test), device, svm, on_neighbours).await?;
-    let fitted = classifier.is_some();
-    SESSION.with(|s| s.borrow_mut().svm = classifier.map(Rc::new));
-    post("model-ready", &[("arch", settings.arch.name().into()), ("svm", fitted.into())]);
+    info.cnn_accuracy = evaluation.cnn_accuracy;
+    info.svm_accuracy = evaluation.svm.as_ref().map(|e| e.1);
+    info.test_images = if info.cnn_accuracy.is_some() { n_test } else { 0 };
+    SESSION.with(|s| {
+        let mut s = s.borrow_mut();
+        s.svm = evaluation.svm.map(|e| Rc::new(e.0));
+        s.info = Some((info, "trained".into()));
+    });
+    post_model_ready();
+    // Kept for the next visit: the page stores it in IndexedDB.
+    save_model("store".into()).await;
     Ok(())
+}
+
+/// The parameters of `query` that shape the model, as recorded with it (not `backend`,
+/// `autostart`, `model` or `data`).
+fn training_settings(query: &str) -> String {
+    let skip = ["backend", "autostart", "model", "data"];
+    let kept: Vec<&str> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !skip.contains(&kv.split('=').next().unwrap_or("")))
+        .collect();
+    kept.join("&")
+}
+
+/// Tells the page which model the sketch pad now uses, and what it is.
+fn post_model_ready() {
+    let fields = SESSION.with(|s| {
+        let s = s.borrow();
+        let (model, (info, source)) = (s.model.as_ref()?, s.info.as_ref()?);
+        let opt = |a: Option<f64>| a.map_or(JsValue::NULL, num);
+        Some(vec![
+            ("arch", model.arch().name().into()),
+            ("svm", s.svm.is_some().into()),
+            ("neighbours", s.neighbours.is_some().into()),
+            ("source", source.as_str().into()),
+            ("settings", info.settings.as_str().into()),
+            ("madeBy", info.made_by.as_str().into()),
+            ("cnnAccuracy", opt(info.cnn_accuracy)),
+            ("svmAccuracy", opt(info.svm_accuracy)),
+            ("testImages", num(info.test_images as f64)),
+            ("trainedImages", num(info.trained_images as f64)),
+        ])
+    });
+    if let Some(fields) = fields {
+        post("model-ready", &fields);
+    }
+}
+
+/// `{type: "load-model", bytes, source, name}`: replaces the current model with the file's,
+/// unless the file is refused (then the current model stays, and the page says why).
+fn load_model(msg: &JsValue) {
+    let source = field_str(msg, "source").unwrap_or_else(|| "file".into());
+    let name = field_str(msg, "name").unwrap_or_else(|| "the model file".into());
+    let bytes = Reflect::get(msg, &"bytes".into()).ok().filter(|b| !b.is_undefined() && !b.is_null());
+    let bytes = bytes.map(|b| Uint8Array::new(&b).to_vec()).unwrap_or_default();
+    spawn_local(async move {
+        let refuse = |why: String| {
+            post("model-error", &[("source", source.as_str().into()), ("message", format!("Could not load {name}: {why}. The current model is kept.").into())])
+        };
+        // The backend is chosen first thing at start; a model sent with the page waits for it.
+        while SESSION.with(|s| s.borrow().backend.is_none()) {
+            yield_now().await;
+        }
+        if SESSION.with(|s| s.borrow().running) {
+            return refuse("training is running; stop it first".into());
+        }
+        let device = SESSION.with(|s| s.borrow().backend.as_ref().unwrap().device.clone());
+        let file = match ModelFile::decode(&bytes) {
+            Ok(f) => f,
+            Err(e) => return refuse(e.to_string()),
+        };
+        let model = match file.weights.build(&device) {
+            Ok(m) => m,
+            Err(e) => return refuse(e.to_string()),
+        };
+        SESSION.with(|s| {
+            let mut s = s.borrow_mut();
+            s.model = Some(model);
+            s.svm = file.svm.map(Rc::new);
+            s.neighbours = None;
+            s.info = Some((file.info, source.clone()));
+            s.generation += 1;
+        });
+        post_model_ready();
+        index_training_images().await;
+    });
+}
+
+/// Posts the current model as a file: `purpose` is `download` (the user asked) or `store`
+/// (kept in IndexedDB for the next visit).
+async fn save_model(purpose: String) {
+    let current = SESSION.with(|s| {
+        let s = s.borrow();
+        Some((s.model.clone()?, s.svm.clone(), s.info.clone()?.0))
+    });
+    let Some((model, svm, info)) = current else {
+        return post("model-error", &[("message", "There is no model to save yet: train one or load one first.".into())]);
+    };
+    match read_weights(&model).await {
+        Ok(weights) => {
+            let file = ModelFile { info, weights, svm: svm.map(|s| (*s).clone()) };
+            let bytes = file.encode();
+            post(
+                "model-file",
+                &[
+                    ("purpose", purpose.as_str().into()),
+                    ("arch", model.arch().name().into()),
+                    ("bytes", Uint8Array::from(&bytes[..]).into()),
+                ],
+            );
+        }
+        Err(e) => post("model-error", &[("message", format!("Could not save the model: {e}").into())]),
+    }
+}
+
+/// The similarity search needs the current model's features of the 60,000 training images. A
+/// model trained here has them from the SVM fit; a loaded one gets them here, in the
+/// background, once both it and the dataset are in. Gives way to a training run or a newer
+/// model.
+async fn index_training_images() {
+    let job = SESSION.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.indexing || s.running || s.neighbours.is_some() {
+            return None;
+        }
+        let job = (s.model.clone()?, s.data.clone()?, s.backend.as_ref()?.device.clone(), s.generation);
+        s.indexing = true;
+        Some(job)
+    });
+    let Some((model, data, device, generation)) = job else { return };
+    let current = move || SESSION.with(|s| s.borrow().generation == generation && !s.borrow().running);
+    let n = data.train.len();
+    let result = infer_split(&model, &data.train, n, &device, 500, |_| async move {
+        yield_now().await;
+        if current() { std::ops::ControlFlow::Continue(()) } else { std::ops::ControlFlow::Break(()) }
+    })
+    .await;
+    let done = matches!(&result, Ok(r) if r.predictions.len() == n) && current();
+    SESSION.with(|s| {
+        let mut s = s.borrow_mut();
+        s.indexing = false;
+        if done && let Ok(r) = result {
+            s.neighbours = Some(Rc::new(FeatureIndex::new(&r.features, r.feature_dim)));
+        }
+    });
+    if done {
+        post_model_ready();
+    }
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { OUT, ROOT, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
+import { BASE, OUT, ROOT, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
 
 const filter = process.argv[2] || '';
 function check(cond, message) { if (!cond) throw new Error(message); }
@@ -177,7 +177,7 @@ async function trainFromButton(page) {
 }
 
 test('sketch pad: mouse strokes are classified by both classifiers; undo and clear', async () => {
-  const { page, ctx, log } = await open('?backend=cpu&epochs=1&train_limit=4000&test_limit=500');
+  const { page, ctx, log } = await open('?backend=cpu&model=none&epochs=1&train_limit=4000&test_limit=500');
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
     const stroke = async (points) => {
@@ -282,13 +282,12 @@ async function photo(page, pixels, type) {
 }
 
 test('picture upload: PNG and JPEG photos of test items are classified; a non-image is refused', async () => {
-  const { page, ctx, log } = await open('?backend=cpu&epochs=1&train_limit=6000&test_limit=500');
+  // The shipped model, before the dataset is in: uploads need no training.
+  const { page, ctx, log } = await open('?backend=cpu');
   try {
-    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
-    await trainFromButton(page);
+    await modelLoaded(page, 'pretrained');
     const data = testImages();
-    // The first trousers and the first bag of the test set: distinctive shapes that even a
-    // one-epoch model gets right.
+    // The first trousers and the first bag of the test set: distinctive shapes.
     const find = (label) => { for (let i = 0; ; i++) if (data.label(i) === label) return i; };
     const results = [];
     for (const [label, type, name] of [[1, 'image/png', 'trousers.png'], [8, 'image/jpeg', 'bag.jpg']]) {
@@ -307,9 +306,123 @@ test('picture upload: PNG and JPEG photos of test items are classified; a non-im
     }
     await page.setInputFiles('#image-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
     await page.waitForFunction(() => /could not be read as a picture/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
-    check((await attr(page, '#status', 'data-phase')) === 'done', 'a bad upload does not break the page');
+    check((await attr(page, '#status', 'data-phase')) !== 'error', 'a bad upload does not break the page');
     return results.join(', ');
   } catch (e) { fs.writeFileSync(path.join(OUT, 'upload.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+// ---- Models: shipped, saved, loaded ---------------------------------------------------------
+const modelLoaded = (page, source, timeout = 60_000) =>
+  page.waitForFunction((s) => document.querySelector('#model-info').dataset.source === s, source, { timeout, polling: 50 });
+const modelInfo = (page) => page.$eval('#model-info', (e) => ({ ...e.dataset, text: e.textContent }));
+
+async function stroke(page, points) {
+  await page.locator('#sketch').scrollIntoViewIfNeeded();
+  const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+  await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
+  await page.mouse.down();
+  for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 8 });
+  await page.mouse.up();
+}
+
+test('the shipped model is loaded at start: the pad answers before the dataset is in', async () => {
+  const t0 = Date.now();
+  const { page, ctx, log } = await open('?backend=cpu');
+  try {
+    await modelLoaded(page, 'pretrained');
+    const loadedMs = Date.now() - t0;
+    const info = await modelInfo(page);
+    check(Number(info.cnnAccuracy) > 0.9 && Number(info.svmAccuracy) > 0.9, `shipped model's accuracy: ${JSON.stringify(info)}`);
+    check(/shipped/.test(info.text) && /CNN \+ SVM/.test(info.text), `model info: ${info.text}`);
+    // A dress: a narrow top widening to a hem.
+    await stroke(page, [[0.42, 0.1], [0.58, 0.1], [0.75, 0.9], [0.25, 0.9], [0.42, 0.1]]);
+    await predictionSet(page, 20_000);
+    const answeredMs = Date.now() - t0;
+    const p = await prediction(page);
+    checkPrediction(p);
+    check(/CNN \+ SVM/.test(p.text), `the shipped SVM answers: ${p.text}`);
+    check(await page.$eval('#model-download', (b) => !b.disabled), 'a loaded model can be saved');
+    // The similarity search comes once the dataset is in and the training images are indexed.
+    await page.waitForFunction(() => document.querySelectorAll('#neighbours canvas').length === 8, null, { timeout: 240_000 });
+    return `model loaded ${loadedMs} ms after navigation, first answer at ${answeredMs} ms ("${p.label}"); neighbours after ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'pretrained.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+// Rewrites a model file's info lines with a valid length and checksum: a file that is whole and
+// undamaged but claims another architecture.
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1; }
+  return ~c >>> 0;
+}
+function withInfo(file, edit) {
+  const infoLen = file.readUInt32LE(20);
+  const info = Buffer.from(edit(file.subarray(24, 24 + infoLen).toString()));
+  const body = Buffer.concat([file.subarray(0, 20), Buffer.alloc(4), info, file.subarray(24 + infoLen, file.length - 4)]);
+  body.writeUInt32LE(info.length, 20);
+  body.writeUInt32LE(body.length + 4, 16);
+  const crc = Buffer.alloc(4); crc.writeUInt32LE(crc32(body));
+  return Buffer.concat([body, crc]);
+}
+
+test('a trained model is saved to a file, survives a reload, loads back; bad model files are refused', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&autostart=1&epochs=1&train_limit=2000&test_limit=500');
+  try {
+    check((await waitPhase(page, ['done', 'error'], 300_000)) === 'done', `training: ${await text(page, '#error')}`);
+    await modelLoaded(page, 'trained');
+    await page.waitForFunction(() => document.querySelector('#model-info').dataset.svmAccuracy !== undefined, null, { timeout: 30_000 });
+    const trained = await modelInfo(page);
+    check(trained.cnnAccuracy === await attr(page, '#metrics', 'data-cnn-accuracy'), 'model info matches the run');
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#model-download')]);
+    const file = fs.readFileSync(await dl.path());
+    check(/\.fmnist$/.test(dl.suggestedFilename()) && file.length > 1e6, `download ${dl.suggestedFilename()}, ${file.length} bytes`);
+
+    // Back without a model parameter (and without autostart): the last trained model is back
+    // (IndexedDB).
+    await page.goto(BASE + 'index.html?backend=cpu');
+    await modelLoaded(page, 'saved');
+    const saved = await modelInfo(page);
+    check(saved.cnnAccuracy === trained.cnnAccuracy && saved.svmAccuracy === trained.svmAccuracy, `restored ${JSON.stringify(saved)}`);
+    // An explicit model=pretrained asks for the shipped one.
+    await page.click('#model-pretrained');
+    await modelLoaded(page, 'pretrained');
+
+    // The downloaded file loads back and answers as before.
+    await page.setInputFiles('#model-input', { name: 'mine.fmnist', mimeType: 'application/octet-stream', buffer: file });
+    await modelLoaded(page, 'file');
+    const loaded = await modelInfo(page);
+    check(loaded.cnnAccuracy === trained.cnnAccuracy && /mine\.fmnist/.test(loaded.text), `loaded ${JSON.stringify(loaded)}`);
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12]]);
+    await predictionSet(page, 20_000);
+
+    const version = Buffer.from(file); version.writeUInt32LE(99, 12);
+    const bad = [
+      ['empty.fmnist', Buffer.alloc(0), /empty/],
+      ['cut.fmnist', file.subarray(0, file.length >> 1), /truncated/],
+      ['labels.gz', fs.readFileSync(path.join(ROOT, 'dist/data/t10k-labels-idx1-ubyte.gz')), /not a model file/],
+      ['future.fmnist', version, /version 99/],
+      ['one-conv.fmnist', withInfo(file, (t) => t.replace('arch=bn-cnn', 'arch=one-conv')), /weights do not fit the one-conv/],
+      ['three-conv.fmnist', withInfo(file, (t) => t.replace('arch=bn-cnn', 'arch=three-conv')), /SVM does not fit the three-conv/],
+      ['unknown-arch.fmnist', withInfo(file, (t) => t.replace('arch=bn-cnn', 'arch=resnet')), /architecture this page does not know/],
+      ['huge.fmnist', null, /far more than any model/],
+    ];
+    // Sparse: 65 MB on disk costs nothing, and is sent by path.
+    const huge = path.join(OUT, 'huge.fmnist');
+    fs.writeFileSync(huge, ''); fs.truncateSync(huge, 65 << 20);
+    const messages = [];
+    for (const [name, buffer, expect] of bad) {
+      await page.evaluate(() => { document.querySelector('#error').textContent = ''; });
+      await page.setInputFiles('#model-input', buffer ? { name, mimeType: 'application/octet-stream', buffer } : huge);
+      await page.waitForFunction(() => document.querySelector('#error').textContent !== '', null, { timeout: 20_000 });
+      const msg = await text(page, '#error');
+      check(expect.test(msg) && /current model is kept/.test(msg), `${name}: "${msg}"`);
+      messages.push(msg);
+      const still = await modelInfo(page);
+      check(still.source === 'file' && still.cnnAccuracy === trained.cnnAccuracy, `${name} replaced the model: ${JSON.stringify(still)}`);
+    }
+    check((await attr(page, '#status', 'data-phase')) !== 'error', 'bad files do not break the page');
+    return `CNN ${trained.cnnAccuracy}, SVM ${trained.svmAccuracy} kept across reload and file; refused: ${bad.map((b) => b[0]).join(', ')}`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'model-file.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
 let passed = 0, failed = 0;
