@@ -1,0 +1,116 @@
+// The training benchmark: our page trains the report's `three-conv` at batch 64 in headless
+// Chromium on the CPU backend and on the WebGPU path, then TensorFlow.js does the same job on
+// the same machine (../shared/peers/tfjs/run.sh), and the numbers are printed side by side.
+//
+//   node tests/e2e/bench.mjs          (after `trunk build --release`; scripts/bench.sh does both)
+//
+// Env: BACKENDS ("cpu webgpu"), WEBGPU_BATCHES (100: a full epoch on SwiftShader takes an
+// hour; FULL_WEBGPU=1 trains one anyway, for machines with a real GPU), TFJS (path of the
+// peer's run.sh; TFJS=0 skips it), TFJS_BATCHES (30 for webgl/webgpu), GPU_FLAGS (as the
+// peer's driver: replaces the software-GPU switches, e.g. on a machine with a GPU),
+// RESULTS (JSON lines appended there).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chromium } from 'playwright-core';
+import { BASE, ROOT, shutdown } from './harness.mjs';
+
+const env = process.env;
+const CHROMIUM = env.CHROMIUM || '/usr/bin/chromium';
+const backends = (env.BACKENDS || 'cpu webgpu').split(/[\s,]+/).filter(Boolean);
+// The peer's switches, so both run on the same adapter (Dawn on SwiftShader without a GPU).
+const SOFTWARE_GPU = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+const gpuFlags = env.GPU_FLAGS != null ? env.GPU_FLAGS.split(/\s+/).filter(Boolean) : SOFTWARE_GPU;
+const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...gpuFlags];
+// Same job as the peer: Adam at 1e-3 throughout, no augmentation, batch 64, one epoch.
+const JOB = 'model=none&arch=three-conv&batch=64&lr=0.001&lr_decay=0&augment=0&sketch_aug=0&epochs=1&autostart=1';
+
+const results = [];
+function record(r) {
+  results.push(r);
+  if (env.RESULTS) fs.appendFileSync(env.RESULTS, JSON.stringify(r) + '\n');
+  console.error(JSON.stringify(r));
+}
+
+async function ours(backend) {
+  const full = backend === 'cpu' || env.FULL_WEBGPU === '1';
+  const batches = Number(env.WEBGPU_BATCHES || 100);
+  const query = `?backend=${backend}&${JOB}` + (full ? '' : `&train_limit=${batches * 64}&test_limit=1000`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  const load0 = os.loadavg()[0];
+  try {
+    const page = await browser.newPage();
+    await page.goto(BASE + 'index.html' + query);
+    const dataset = Date.now();
+    await page.waitForFunction(() => ['training', 'error'].includes(document.querySelector('#status').dataset.phase), null, { timeout: 300_000 });
+    const started = Date.now();
+    // The CNN's test accuracy is what we compare; the SVM fit that follows is stopped.
+    await page.waitForFunction(() => document.querySelector('#metrics').dataset.cnnAccuracy !== undefined
+      || document.querySelector('#status').dataset.phase === 'error', null, { timeout: 4 * 3600_000, polling: 500 });
+    const m = await page.$eval('#metrics', (e) => ({ ...e.dataset }));
+    const error = await page.$eval('#error', (e) => e.textContent);
+    const label = await page.$eval('#backend', (e) => e.textContent);
+    await page.click('#stop-button').catch(() => {});
+    if (!m.cnnAccuracy) throw new Error(`${backend}: ${error}`);
+    const ips = Number(m.imagesPerSecond);
+    const images = full ? 60000 : batches * 64;
+    return {
+      who: 'ours', backend, adapter: label, images_per_s: Math.round(ips), images,
+      epoch_s: full ? Number((images / ips).toFixed(1)) : null,
+      test_acc: full ? Number(m.cnnAccuracy) : null,
+      wall_s: Number(((Date.now() - started) / 1000).toFixed(1)), ready_s: Number(((started - dataset) / 1000).toFixed(1)),
+      host_load1: [Number(load0.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+function peer() {
+  const script = env.TFJS ?? path.resolve(ROOT, '../shared/peers/tfjs/run.sh');
+  if (script === '0') return [];
+  if (!fs.existsSync(script)) {
+    console.error(`TF.js peer not found at ${script}: set TFJS=path/to/run.sh (or TFJS=0 to skip)`);
+    return [];
+  }
+  const run = (extra) => {
+    const r = spawnSync('bash', [script], { env: { ...env, ...extra }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
+    return r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  };
+  // wasm: the peer's fastest CPU backend, with a full epoch and test accuracy; webgl and
+  // webgpu: throughput only (a full epoch on SwiftShader takes 25 and 70 minutes).
+  return [
+    ...run({ BACKENDS: 'wasm', FULL: '1' }),
+    ...run({ BACKENDS: 'webgl webgpu', BATCHES: env.TFJS_BATCHES || '30' }),
+  ].map((r) => ({
+    who: 'tfjs', backend: r.backend, ok: r.ok, images_per_s: r.images_per_s && Math.round(r.images_per_s),
+    epoch_s: r.epoch_s ?? null, epoch_images_per_s: r.epoch_s ? Math.round(60000 / r.epoch_s) : null, test_acc: r.test_acc ?? null, error: r.error, host_load1: r.host_load1,
+  }));
+}
+
+const t0 = Date.now();
+for (const b of backends) {
+  try { record(await ours(b)); } catch (e) { record({ who: 'ours', backend: b, error: e.message.split('\n')[0] }); }
+}
+await shutdown();
+for (const r of peer()) record(r);
+
+const find = (who, backend) => results.find((r) => r.who === who && r.backend === backend && r.images_per_s);
+const row = (r) => r
+  ? `${String(r.images_per_s).padStart(7)} img/s  ${r.epoch_s ? (r.epoch_s + ' s/epoch').padStart(14) : ''.padStart(14)}  ${r.test_acc ? 'test acc ' + r.test_acc.toFixed(4) : ''}`
+  : '   (no result)';
+console.log(`three-conv, batch 64, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''}, ${new Date().toISOString().slice(0, 10)}`);
+for (const [who, b] of [['ours', 'cpu'], ['ours', 'webgpu'], ['tfjs', 'wasm'], ['tfjs', 'webgl'], ['tfjs', 'webgpu']]) {
+  const r = find(who, b);
+  console.log(`  ${(who === 'ours' ? 'Burn/Rust ' : 'TF.js ') + b}:`.padEnd(20) + row(r) + (r?.adapter ? `  [${r.adapter}]` : ''));
+}
+const ratio = (a, b, key = 'images_per_s') => (a && b?.[key] ? (a.images_per_s / b[key]).toFixed(2) + 'x' : 'n/a');
+const wasm = find('tfjs', 'wasm');
+if (wasm?.epoch_images_per_s) console.log(`  TF.js wasm over its full epoch: ${wasm.epoch_images_per_s} img/s`);
+console.log(`  ours CPU / TF.js wasm:    ${ratio(find('ours', 'cpu'), wasm)} (its 100-batch throughput), ${ratio(find('ours', 'cpu'), wasm, 'epoch_images_per_s')} (its full epoch)   (goal 1.5x)`);
+console.log(`  ours WebGPU / TF.js webgpu: ${ratio(find('ours', 'webgpu'), find('tfjs', 'webgpu'))}   (goal > 1)`);
+console.log(`  ours WebGPU / TF.js webgl:  ${ratio(find('ours', 'webgpu'), find('tfjs', 'webgl'))}   (goal > 1)`);
+console.log(`  (ours: whole run incl. first batch; TF.js wasm: full epoch; TF.js webgl/webgpu: ${env.TFJS_BATCHES || 30} batches after warm-up)`);
+console.log(`bench wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
