@@ -374,6 +374,7 @@ const handlers = {
     delete metricsEl.dataset.cnnAccuracy;
     delete metricsEl.dataset.svmAccuracy;
     delete metricsEl.dataset.imagesPerSecond;
+    delete metricsEl.dataset.warmImagesPerSecond;
     renderResults();
     trainTotal = m.batches;
     lossChart.reset(m.batches); accChart.reset(m.batches);
@@ -397,6 +398,7 @@ const handlers = {
   eval(m) { setProgress(m.done / m.total, `Testing the CNN: ${m.done.toLocaleString()} of ${m.total.toLocaleString()} test images`); },
   trained(m) {
     metricsEl.dataset.imagesPerSecond = m.imagesPerSecond.toFixed(1);
+    if (m.warmImagesPerSecond !== null) metricsEl.dataset.warmImagesPerSecond = m.warmImagesPerSecond.toFixed(1);
     lastRun = { arch: m.arch, backend: $('backend').dataset.backend, ips: m.imagesPerSecond, seconds: m.trainSeconds, images: m.trainImages };
   },
   result(m) {

@@ -11,7 +11,9 @@ use web_time::Instant;
 use super::messages::{num, post, warning};
 use super::session::Loaded;
 use crate::dataset::CLASS_NAMES;
-use crate::explain::{argmax, explain, first_filters, occlusion};
+use crate::explain::{Maps, argmax, explain, first_filters, occlusion};
+use std::cell::RefCell;
+use std::rc::Rc;
 use crate::sketch::{Gray, prepare};
 
 /// Largest picture accepted, in pixels; the page scales uploads down well below this.
@@ -44,6 +46,22 @@ pub fn classify(msg: JsValue, loaded: Option<Loaded>) {
     });
 }
 
+thread_local! {
+    /// The first layer's filters of the model of that generation: they change only with the
+    /// model, and on WebGPU each read is a round trip.
+    static FILTERS: RefCell<Option<(u64, Rc<Maps>)>> = const { RefCell::new(None) };
+}
+
+async fn filters(loaded: &Loaded) -> Result<Rc<Maps>, String> {
+    let cached = FILTERS.with(|f| f.borrow().as_ref().filter(|(g, _)| *g == loaded.generation).map(|(_, m)| m.clone()));
+    if let Some(maps) = cached {
+        return Ok(maps);
+    }
+    let maps = Rc::new(first_filters(&loaded.model).await?);
+    FILTERS.with(|f| *f.borrow_mut() = Some((loaded.generation, maps.clone())));
+    Ok(maps)
+}
+
 fn labels(classes: impl IntoIterator<Item = usize>) -> js_sys::Array {
     classes.into_iter().map(|c| JsValue::from(CLASS_NAMES[c])).collect()
 }
@@ -65,7 +83,7 @@ async fn answer(seq: f64, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
         return Ok(());
     };
     let e = explain(&loaded.model, &prepared.image, &loaded.device).await?;
-    let filters = first_filters(&loaded.model).await?;
+    let filters = filters(&loaded).await?;
     let cnn_class = e.cnn_class();
     fields.extend([
         ("cnnClass", num(cnn_class as f64)),
