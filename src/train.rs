@@ -110,14 +110,25 @@ impl Trainer {
     /// One optimizer step on `batch`. The returned stats are computed on the forward pass
     /// before the update, as Keras reports them.
     pub fn step(&mut self, batch: &Batch) -> PendingStats {
+        self.step_marked(batch, |_| {})
+    }
+
+    /// [`Trainer::step`], calling `mark` after each phase (`upload`, `forward`, `backward`,
+    /// `optimizer`) so a profiler can time them; on an eager CPU backend each phase's work is
+    /// done when its mark is called.
+    pub fn step_marked(&mut self, batch: &Batch, mut mark: impl FnMut(&'static str)) -> PendingStats {
         let model = self.model.take().expect("model is present between steps");
         let (images, labels) = batch_tensors(batch, &self.device);
+        mark("upload");
         let logits = model.forward(images);
         let loss = self.loss.forward(logits.clone(), labels.clone());
         let correct = logits.detach().argmax(1).squeeze_dim::<1>(1).equal(labels).float().sum();
         let stats = Tensor::cat(vec![loss.clone().detach(), correct], 0);
+        mark("forward");
         let grads = GradientsParams::from_grads(loss.backward(), &model);
+        mark("backward");
         self.model = Some(self.optim.step(self.lr, model, grads));
+        mark("optimizer");
         PendingStats { stats, size: batch.len() }
     }
 }

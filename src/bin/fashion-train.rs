@@ -51,6 +51,8 @@ mod native {
         load_model: Option<PathBuf>,
         /// Also write the made-up pictures as PNG files here (for the in-browser measurement).
         write_pictures: Option<PathBuf>,
+        /// Time the phases of this many training batches, print where the time goes, and stop.
+        profile: usize,
     }
 
     fn parse_args() -> Result<Args, String> {
@@ -58,7 +60,7 @@ mod native {
         let mut data = None;
         let mut features = None;
         let mut load_features = None;
-        let mut pictures = 0;
+        let (mut pictures, mut profile) = (0, 0);
         let (mut save_model, mut load_model, mut write_pictures) = (None, None, None);
         let mut args = std::env::args().skip(1);
         while let Some(a) = args.next() {
@@ -73,12 +75,15 @@ mod native {
                 "--pictures" => {
                     pictures = args.next().and_then(|n| n.parse().ok()).ok_or("--pictures needs a number of images")?
                 }
+                "--profile" => {
+                    profile = args.next().and_then(|n| n.parse().ok()).ok_or("--profile needs a number of batches")?
+                }
                 "--save-model" => save_model = Some(PathBuf::from(args.next().ok_or("--save-model needs a file")?)),
                 "--load-model" => load_model = Some(PathBuf::from(args.next().ok_or("--load-model needs a file")?)),
                 "--write-pictures" => {
                     write_pictures = Some(PathBuf::from(args.next().ok_or("--write-pictures needs a directory")?))
                 }
-                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N] [--write-pictures DIR] [--save-model FILE | --load-model FILE]".into()),
+                "-h" | "--help" => return Err("usage: fashion-train [QUERY] [--data DIR] [--features FILE | --load-features FILE] [--pictures N] [--write-pictures DIR] [--save-model FILE | --load-model FILE] [--profile BATCHES]".into()),
                 q if !q.starts_with("--") => query = q.to_string(),
                 other => return Err(format!("unknown option {other}")),
             }
@@ -86,7 +91,7 @@ mod native {
         let data = data
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Args { settings: Settings::from_query(&query)?, query, data, features, load_features, pictures, save_model, load_model, write_pictures })
+        Ok(Args { settings: Settings::from_query(&query)?, query, data, features, load_features, pictures, save_model, load_model, write_pictures, profile })
     }
 
     fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
@@ -99,6 +104,9 @@ mod native {
 
     pub fn run() -> Result<(), String> {
         let args = parse_args()?;
+        if args.profile > 0 {
+            return profile(&args);
+        }
         let loaded = match &args.load_model {
             Some(path) => {
                 let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -145,6 +153,50 @@ mod native {
         if args.pictures > 0 {
             let model = model.ok_or("--pictures needs a model: it cannot be used with --load-features")?;
             measure_pictures(&model, &svm, &load(&args.data)?.test, args.pictures, args.write_pictures.as_deref())?;
+        }
+        Ok(())
+    }
+
+    /// Where a training batch's time goes on the CPU backend: gathering the batch, uploading it,
+    /// the forward pass with the loss, the backward pass, the optimizer, reading the loss back.
+    /// The first 5 batches are left out (allocator warm-up).
+    fn profile(args: &Args) -> Result<(), String> {
+        let t = &args.settings.train;
+        let data = load(&args.data)?;
+        let device = Device::flex();
+        let mut trainer = Trainer::new(t.arch, &device, t.lr, t.seed);
+        let mut rng = SmallRng::seed_from_u64(t.seed);
+        let phases = ["gather", "upload", "forward", "backward", "optimizer", "read back"];
+        let mut spent = [0f64; 6];
+        let batches = epoch_batches(data.train.len(), t.batch_size, &mut rng);
+        let warm_up = 5;
+        let started = Instant::now();
+        for (i, indices) in batches.iter().take(args.profile + warm_up).enumerate() {
+            let mut last = Instant::now();
+            let mut lap = |k: usize| {
+                if i >= warm_up {
+                    spent[k] += last.elapsed().as_secs_f64();
+                }
+                last = Instant::now();
+            };
+            let batch = Batch::gather_augmented(&data.train, indices, &t.augmentation(), &mut rng);
+            lap(0);
+            let pending = trainer.step_marked(&batch, |phase| lap(phases.iter().position(|p| *p == phase).unwrap()));
+            pollster::block_on(pending.read())?;
+            lap(5);
+        }
+        let total: f64 = spent.iter().sum();
+        println!(
+            "{}, batch {}: {:.1} ms per batch over {} batches ({:.0} images/s); wall {:.1} s",
+            t.arch,
+            t.batch_size,
+            1000.0 * total / args.profile as f64,
+            args.profile,
+            (args.profile * t.batch_size) as f64 / total,
+            started.elapsed().as_secs_f64()
+        );
+        for (name, s) in phases.iter().zip(spent) {
+            println!("  {name:<10} {:>7.2} ms  {:>5.1} %", 1000.0 * s / args.profile as f64, 100.0 * s / total);
         }
         Ok(())
     }
