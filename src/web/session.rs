@@ -74,6 +74,10 @@ fn loaded() -> Option<Loaded> {
     })
 }
 
+/// Images per batch of the background indexing pass: small, so a drawing waits at most one
+/// such batch (tens of ms on the CPU) for its answer.
+const INDEX_BATCH: usize = 100;
+
 /// Batches left out of the warm throughput.
 const WARM_UP: usize = 5;
 
@@ -516,7 +520,7 @@ async fn index_training_images() {
     let Some((model, data, device, generation)) = job else { return };
     let current = move || SESSION.with(|s| s.borrow().generation == generation && !s.borrow().running);
     let n = data.train.len();
-    let result = infer_split(&model, &data.train, n, &device, 500, |_| async move {
+    let result = infer_split(&model, &data.train, n, &device, INDEX_BATCH, |_| async move {
         yield_now().await;
         if current() { std::ops::ControlFlow::Continue(()) } else { std::ops::ControlFlow::Break(()) }
     })
