@@ -42,6 +42,8 @@ struct Session {
     generation: u64,
     /// The training images' features are being extracted for a loaded model's search index.
     indexing: bool,
+    /// The URL's settings were refused: no backend will be chosen.
+    failed: bool,
     running: bool,
 }
 
@@ -142,7 +144,10 @@ pub fn listen() {
 fn init(query: String) {
     let settings = match Settings::from_query(&query) {
         Ok(s) => s,
-        Err(e) => return error(&format!("Bad URL parameter: {e}")),
+        Err(e) => {
+            SESSION.with(|s| s.borrow_mut().failed = true);
+            return error(&format!("Bad URL parameter: {e}"));
+        }
     };
     let t = &settings.train;
     let limit = |l: Option<usize>| l.map_or(JsValue::NULL, |n| num(n as f64));
@@ -447,8 +452,12 @@ fn load_model(msg: &JsValue) {
         let refuse = |why: String| {
             post("model-error", &[("source", source.as_str().into()), ("message", format!("Could not load {name}: {why}. The current model is kept.").into())])
         };
-        // The backend is chosen first thing at start; a model sent with the page waits for it.
+        // The backend is chosen first thing at start; a model sent with the page waits for it
+        // (unless the page's settings were refused: that error is already shown).
         while SESSION.with(|s| s.borrow().backend.is_none()) {
+            if SESSION.with(|s| s.borrow().failed) {
+                return;
+            }
             yield_now().await;
         }
         if SESSION.with(|s| s.borrow().running) {

@@ -180,25 +180,17 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
   const { page, ctx, log } = await open('?backend=cpu&model=none&epochs=1&train_limit=4000&test_limit=500');
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
-    const stroke = async (points) => {
-      // Fresh each time: clicks elsewhere may have scrolled the page.
-      await page.locator('#sketch').scrollIntoViewIfNeeded();
-      const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
-      await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
-      await page.mouse.down();
-      for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 8 });
-      await page.mouse.up();
-    };
+    const draw = (points) => stroke(page, points);
     // Trousers: a waistband and two legs.
-    await stroke([[0.3, 0.12], [0.7, 0.12]]);
+    await draw([[0.3, 0.12], [0.7, 0.12]]);
     await page.waitForFunction(() => /No model yet/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
     check((await prediction(page)).class === undefined, 'no class before any model exists');
 
     await trainFromButton(page);
     // The finished model classifies what is already on the pad.
     await predictionSet(page);
-    await stroke([[0.3, 0.12], [0.25, 0.9]]);
-    await stroke([[0.7, 0.12], [0.75, 0.9]]);
+    await draw([[0.3, 0.12], [0.25, 0.9]]);
+    await draw([[0.7, 0.12], [0.75, 0.9]]);
     await page.waitForFunction(() => document.querySelectorAll('#neighbours canvas').length === 8, null, { timeout: 30_000 });
     await page.waitForTimeout(500);
     // The occlusion heatmap follows the answer.
@@ -231,8 +223,8 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     const blank = await page.$eval('#sketch', (c) => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.every((v) => v === 255));
     check(blank, 'Clear blanks the pad');
     // A closed outline (a bag: a box and its handle) is understood as the filled item.
-    await stroke([[0.2, 0.4], [0.8, 0.4], [0.8, 0.85], [0.2, 0.85], [0.2, 0.4]]);
-    await stroke([[0.35, 0.4], [0.4, 0.2], [0.6, 0.2], [0.65, 0.4]]);
+    await draw([[0.2, 0.4], [0.8, 0.4], [0.8, 0.85], [0.2, 0.85], [0.2, 0.4]]);
+    await draw([[0.35, 0.4], [0.4, 0.2], [0.6, 0.2], [0.65, 0.4]]);
     await page.waitForFunction(() => /outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 })
       .catch(async () => { throw new Error(`a drawn bag outline was not filled: "${(await prediction(page)).text}"`); });
     const bag = await prediction(page);
@@ -242,7 +234,7 @@ test('sketch pad: mouse strokes are classified by both classifiers; undo and cle
     await page.fill('#brush-size', '40');
     await page.click('#eraser-button');
     check((await attr(page, '#eraser-button', 'aria-pressed')) === 'true', 'eraser on');
-    await stroke([[0.5, 0.75], [0.5, 0.95]]);
+    await draw([[0.5, 0.75], [0.5, 0.95]]);
     await page.waitForFunction(() => !/outline filled in/.test(document.querySelector('#prediction').textContent), null, { timeout: 20_000 });
     const erased = await page.$eval('#sketch', (c) => Array.from(c.getContext('2d').getImageData(c.width / 2, Math.round(c.height * 0.85), 1, 1).data));
     check(erased.slice(0, 3).every((v) => v === 255), `erased pixel is ${erased}`);
@@ -317,6 +309,7 @@ const modelLoaded = (page, source, timeout = 60_000) =>
 const modelInfo = (page) => page.$eval('#model-info', (e) => ({ ...e.dataset, text: e.textContent }));
 
 async function stroke(page, points) {
+  // Fresh each time: clicks elsewhere may have scrolled the page.
   await page.locator('#sketch').scrollIntoViewIfNeeded();
   const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
   await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
