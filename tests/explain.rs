@@ -112,11 +112,14 @@ fn nearest_training_images_share_the_query_label() {
     let index = FeatureIndex::new(&train.features, train.feature_dim);
     assert_eq!(index.len(), n);
     let dim = train.feature_dim;
-    // A training image is its own nearest neighbour.
+    // A training image is its own nearest neighbour, up to the i8 rounding of the index: a
+    // briefly trained model can map another image to almost the same direction (training image
+    // 2943 ties with 9999 here).
     for i in [0, 123, 9_999] {
         let hits = index.nearest(&train.features[i * dim..(i + 1) * dim], 3);
-        assert_eq!(hits[0].0, i);
-        assert!(hits[0].1 > 0.99 && hits[0].1 >= hits[1].1 && hits[1].1 >= hits[2].1);
+        let own = hits.iter().find(|h| h.0 == i).unwrap_or_else(|| panic!("image {i} not among its 3 nearest: {hits:?}"));
+        assert!(own.1 > 0.99 && hits[0].1 - own.1 < 2e-3, "image {i}: {hits:?}");
+        assert!(hits[0].1 >= hits[1].1 && hits[1].1 >= hits[2].1);
     }
     // Test images: the labels of their eight nearest training images mostly agree with theirs.
     let test = pollster::block_on(infer_split(model(), &data.test, 300, &device, 300, |_| async { ControlFlow::Continue(()) })).unwrap();
