@@ -205,7 +205,7 @@ impl Settings {
                         return Err("batch must be at most 4096".into());
                     }
                 }
-                "lr" => t.lr = positive_real(&key, &value, 1.0)?,
+                "lr" => t.lr = positive_real(&key, &value, 100.0)?,
                 "augment" => t.augment = flag(&key, &value)?,
                 "sketch_aug" => {
                     t.sketch_aug = parse_num(&key, &value, "a share between 0 and 1")?;

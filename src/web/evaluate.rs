@@ -8,7 +8,7 @@ use js_sys::{Array, Float64Array, Uint8Array, Uint32Array};
 use wasm_bindgen::JsValue;
 use web_time::Instant;
 
-use super::messages::{num, phase, post, warning};
+use super::messages::{num, phase, post};
 use super::session::{stop_requested, yield_now};
 use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS, Split};
 use crate::metrics::{ClassificationReport, confusion_matrix};
@@ -41,8 +41,8 @@ async fn continue_unless_stopped() -> ControlFlow<()> {
 }
 
 fn stopped_fit() -> Option<(SvmClassifier, f64)> {
-    post("stopped", &[("message", "SVM fitting stopped.".into())]);
-    warning("SVM fitting stopped: the CNN's results stand; press Train to train and fit again.");
+    // Not an error: the user asked for it. Said where progress is reported.
+    post("stopped", &[("message", "SVM fitting stopped: the CNN's results stand; press Train to train and fit again.".into())]);
     None
 }
 
@@ -81,7 +81,7 @@ pub async fn evaluate(
     let train_labels = &train.labels[..n];
     phase("evaluating", &format!("Testing the CNN on {total} test images"));
     let tested = infer_split(model, test, total, device, INFER_BATCH, |done| {
-        post("eval", &[("done", num(done as f64)), ("total", num(total as f64))]);
+        post("eval-progress", &[("done", num(done as f64)), ("total", num(total as f64))]);
         continue_unless_stopped()
     })
     .await?;

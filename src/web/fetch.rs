@@ -1,6 +1,8 @@
 //! Downloads the four dataset files with byte-level progress.
 
 use js_sys::{Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
@@ -21,6 +23,12 @@ fn js_err(context: &str, e: JsValue) -> String {
     format!("{context}: {detail}")
 }
 
+thread_local! {
+    /// Files downloaded whole by an attempt that failed later: a retry after a broken
+    /// connection fetches only what is missing.
+    static COMPLETE: RefCell<HashMap<String, Vec<u8>>> = RefCell::new(HashMap::new());
+}
+
 /// Fetches `base + name` for each dataset file, calling `progress(loaded, total)` as bytes
 /// arrive. Errors name the URL and say what went wrong in words a user can act on.
 pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Result<Vec<Vec<u8>>, String> {
@@ -29,6 +37,13 @@ pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Re
     let mut files = Vec::new();
     for (i, name) in FILE_NAMES.iter().enumerate() {
         let url = format!("{base}{name}");
+        if let Some(bytes) = COMPLETE.with(|c| c.borrow().get(&url).cloned()) {
+            total = total - EXPECTED_SIZES[i] + bytes.len() as u64;
+            done += bytes.len() as u64;
+            progress(done, total.max(done));
+            files.push(bytes);
+            continue;
+        }
         let resp = JsFuture::from(scope().fetch_with_str(&url))
             .await
             .map_err(|e| js_err(&format!("Could not reach {url} (is the data URL right and the server up?)"), e))?;
@@ -61,7 +76,9 @@ pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Re
             done += value.length() as u64;
             progress(done, total.max(done));
         }
+        COMPLETE.with(|c| c.borrow_mut().insert(url, bytes.clone()));
         files.push(bytes);
     }
+    COMPLETE.with(|c| c.borrow_mut().clear());
     Ok(files)
 }

@@ -36,11 +36,14 @@ pub fn num(x: impl Into<f64>) -> JsValue {
     JsValue::from_f64(x.into())
 }
 
-/// A panic in the worker would otherwise only reach the console; the page must show it.
+/// A panic in the worker would otherwise only reach the console; the page must show it. The
+/// WebAssembly instance cannot be trusted after one, so `panic: true` tells the page to start
+/// a fresh worker (with the model it has).
 pub fn install_panic_reporter() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        error(&format!("Internal error (a bug, please report it): {info}"));
+        let message = format!("Internal error (a bug, please report it): {info}");
+        post("error", &[("message", message.into()), ("panic", true.into())]);
     }));
 }
 

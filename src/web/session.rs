@@ -44,6 +44,10 @@ struct Session {
     indexing: bool,
     /// The URL's settings were refused: no backend will be chosen.
     failed: bool,
+    /// The page's settings, kept so that Retry can load the dataset again.
+    start: Option<(Settings, String)>,
+    /// The dataset is being downloaded (a second Retry waits for this attempt).
+    loading: bool,
     running: bool,
 }
 
@@ -82,6 +86,13 @@ const INDEX_BATCH: usize = 100;
 
 /// Batches left out of the warm throughput.
 const WARM_UP: usize = 5;
+
+/// A training loss above this stops the run as diverged.
+const DIVERGED_LOSS: f32 = 1e4;
+
+/// How often a run in progress sends the page a copy of its model: if the GPU is lost or the
+/// worker dies, the page restarts it with this copy, so at most this much training is lost.
+const CHECKPOINT_EVERY_SECONDS: f64 = 10.0;
 
 thread_local! {
     static SESSION: RefCell<Session> = RefCell::new(Session::default());
@@ -133,6 +144,13 @@ pub fn listen() {
             Some("classify") => classify(msg, loaded()),
             Some("load-model") => load_model(&msg),
             Some("save-model") => spawn_local(save_model(field_str(&msg, "purpose").unwrap_or_default())),
+            Some("retry") => retry(),
+            // Fault injection for the tests (and for anyone checking how the page recovers).
+            Some("fault") if field_str(&msg, "kind").as_deref() == Some("panic") => {
+                panic!("fault injected on request (kind=panic)")
+            }
+            // Handled by web/worker.js.
+            Some("fault" | "memory") => {}
             other => warning(&format!("worker got an unknown message {other:?}")),
         }
     });
@@ -169,27 +187,53 @@ fn init(query: String) {
             ("archs", crate::model::Arch::ALL.iter().map(|a| JsValue::from(a.name())).collect::<Array>().into()),
         ],
     );
-    spawn_local(async move {
-        if let Err(e) = load(&settings).await {
-            error(&e);
-            return;
-        }
-        phase("ready", "Dataset loaded. Press Train to start.");
-        spawn_local(index_training_images());
-        if settings.autostart {
-            run_training(settings, query).await;
-        }
+    SESSION.with(|s| s.borrow_mut().start = Some((settings.clone(), query.clone())));
+    spawn_local(start(settings, query));
+}
+
+/// Loads the dataset, then trains if `autostart` asks for it. A failed download or a file
+/// that does not parse offers Retry: the server may come back, or the files be put right.
+async fn start(settings: Settings, query: String) {
+    let go = SESSION.with(|s| {
+        let mut s = s.borrow_mut();
+        let go = !s.loading && s.data.is_none();
+        s.loading |= go;
+        go
     });
+    if !go {
+        return;
+    }
+    let loaded = load(&settings).await;
+    SESSION.with(|s| s.borrow_mut().loading = false);
+    if let Err(e) = loaded {
+        post("error", &[("message", e.into()), ("retry", true.into())]);
+        return;
+    }
+    phase("ready", "Dataset loaded. Press Train to start.");
+    spawn_local(index_training_images());
+    if settings.autostart {
+        run_training(settings, query).await;
+    }
+}
+
+/// `{type: "retry"}`: loads the dataset again after a failed attempt; files that arrived whole
+/// are not downloaded again.
+fn retry() {
+    if let Some((settings, query)) = SESSION.with(|s| s.borrow().start.clone()) {
+        spawn_local(start(settings, query));
+    }
 }
 
 async fn load(settings: &Settings) -> Result<(), String> {
-    phase("loading", "Choosing a backend");
-    let chosen = backend::choose(settings.backend).await;
-    if let Some(w) = &chosen.warning {
-        warning(w);
+    if SESSION.with(|s| s.borrow().backend.is_none()) {
+        phase("loading", "Choosing a backend");
+        let chosen = backend::choose(settings.backend).await;
+        if let Some(w) = &chosen.warning {
+            warning(w);
+        }
+        post("backend", &[("backend", chosen.kind.into()), ("label", chosen.label.as_str().into())]);
+        SESSION.with(|s| s.borrow_mut().backend = Some(chosen));
     }
-    post("backend", &[("backend", chosen.kind.into()), ("label", chosen.label.as_str().into())]);
-    SESSION.with(|s| s.borrow_mut().backend = Some(chosen));
 
     phase("loading", &format!("Downloading Fashion-MNIST from {}", settings.data_url));
     let mut last_post = 0.0;
@@ -273,6 +317,8 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
     let mut warm: Option<(Instant, usize)> = None;
     let mut pending = Vec::<f64>::new(); // flat [step, loss, acc] triples not yet posted
     let mut stopped = false;
+    let mut last_checkpoint = Instant::now();
+    let made_here = ModelInfo { settings: training_settings(query), made_by: "page".into(), ..ModelInfo::default() };
 
     'epochs: for epoch in 0..settings.epochs {
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
@@ -293,14 +339,17 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
                     read.await?
                 }
             };
-            if !stats.loss.is_finite() {
+            // A cross-entropy over ten classes above 1e4 means the weights have blown up
+            // (the stable log-softmax keeps it finite long after): stop as for NaN.
+            if !stats.loss.is_finite() || stats.loss > DIVERGED_LOSS {
                 return Err(format!(
-                    "Training stopped: the loss became {} at epoch {}, batch {}. The learning rate ({}) is \
-                     probably too large: try one ten times smaller.",
-                    stats.loss,
+                    "Training stopped: the loss became {} at epoch {}, batch {}, so training has diverged. The \
+                     learning rate ({}) is probably too large: try one ten times smaller. {}",
+                    if stats.loss.is_finite() { format!("{:.3e}", stats.loss) } else { stats.loss.to_string() },
                     epoch + 1,
                     step % batches_per_epoch + 1,
-                    settings.lr
+                    settings.lr,
+                    if SESSION.with(|s| s.borrow().model.is_some()) { "The previous model is kept." } else { "" }
                 ));
             }
             step += 1;
@@ -331,6 +380,11 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
                 );
                 pending.clear();
             }
+            if last_checkpoint.elapsed().as_secs_f64() >= CHECKPOINT_EVERY_SECONDS && step < total_batches {
+                let info = ModelInfo { trained_images: images_done, ..made_here.clone() };
+                checkpoint(&trainer.inference_model(), info, step, total_batches).await;
+                last_checkpoint = Instant::now();
+            }
             if last_yield.elapsed().as_millis() >= 30 {
                 yield_now().await;
                 last_yield = Instant::now();
@@ -359,12 +413,7 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
         post("stopped", &[("message", format!("Stopped after {step} batches; the model trained so far is kept.").into())]);
     }
     let model = trainer.inference_model();
-    let mut info = ModelInfo {
-        settings: training_settings(query),
-        made_by: "page".into(),
-        trained_images: images_done,
-        ..ModelInfo::default()
-    };
+    let mut info = ModelInfo { trained_images: images_done, ..made_here };
     SESSION.with(|s| {
         let mut s = s.borrow_mut();
         s.model = Some(model.clone());
@@ -442,7 +491,8 @@ fn post_model_ready() {
 }
 
 /// `{type: "load-model", bytes, source, name}`: replaces the current model with the file's,
-/// unless the file is refused (then the current model stays, and the page says why).
+/// unless the file is refused (then the current model stays, and the page says why). A run in
+/// progress goes on: the pad uses the loaded model until the run's own model is trained.
 fn load_model(msg: &JsValue) {
     let source = field_str(msg, "source").unwrap_or_else(|| "file".into());
     let name = field_str(msg, "name").unwrap_or_else(|| "the model file".into());
@@ -459,9 +509,6 @@ fn load_model(msg: &JsValue) {
                 return;
             }
             yield_now().await;
-        }
-        if SESSION.with(|s| s.borrow().running) {
-            return refuse("training is running; stop it first".into());
         }
         let device = SESSION.with(|s| s.borrow().backend.as_ref().unwrap().device.clone());
         let file = match ModelFile::decode(&bytes) {
@@ -483,6 +530,26 @@ fn load_model(msg: &JsValue) {
         post_model_ready();
         index_training_images().await;
     });
+}
+
+/// Sends the page the model trained so far, `{type: "checkpoint", step, batches, bytes}`. The
+/// page keeps only the latest; it restores it if the worker has to be restarted.
+async fn checkpoint(model: &Model, info: ModelInfo, step: usize, batches: usize) {
+    match read_weights(model).await {
+        Ok(weights) => {
+            let bytes = ModelFile { info, weights, svm: None }.encode();
+            post(
+                "checkpoint",
+                &[
+                    ("step", num(step as f64)),
+                    ("batches", num(batches as f64)),
+                    ("bytes", Uint8Array::from(&bytes[..]).into()),
+                ],
+            );
+        }
+        // Not fatal: the run goes on, only without this safety copy.
+        Err(e) => web_sys::console::warn_1(&format!("checkpoint skipped: {e}").into()),
+    }
 }
 
 /// Posts the current model as a file: `purpose` is `download` (the user asked) or `store`
