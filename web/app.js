@@ -314,43 +314,114 @@ $('gallery-filter').addEventListener('change', () => { galleryPage = 0; renderGa
 $('gallery-prev').addEventListener('click', () => { galleryPage--; renderGallery(); });
 $('gallery-next').addEventListener('click', () => { galleryPage++; renderGallery(); });
 
-// ---- Worker ---------------------------------------------------------------------------------
-let worker;
-try {
-  worker = new Worker('worker.js', { type: 'module' });
-} catch (e) {
-  fail('Could not start the training worker: ' + e);
-}
+// ---- Worker ----------------------------------------------------------------------------------
+// The worker can be replaced: after a panic (its WebAssembly instance is not to be trusted any
+// more) or a lost GPU, a fresh one starts and gets the latest model back. `port` always talks
+// to the current one.
+let worker = null;
+let startQuery = location.search;
+let restore = null;     // the model to hand a restarted worker
+let everAlive = false;  // a worker that never started is not restarted (it would fail again)
+let restarts = [];      // times of recent restarts, so a crash loop ends in an error instead
+const port = { postMessage: (m, transfer) => worker?.postMessage(m, transfer) };
 
 let trainTotal = 1;
 let lastScores = [];
-const sketch = worker ? setupSketch({ worker, showError }) : null;
+let trainedSteps = 0;   // batches finished in the current run
+let inRun = false;      // between a run's start and the end of its training (not its evaluation)
+let runFailedAt = 0;
+const sketch = setupSketch({ worker: port, showError });
 const sources = {
   pretrained: 'the model shipped with the page',
   saved: 'your last trained model',
   file: 'the model you loaded',
   trained: 'the model trained in this tab',
+  checkpoint: 'the model trained so far in this tab',
 };
-const models = worker ? setupModels({
-  worker,
+const models = setupModels({
+  worker: port,
   showError,
   onModelReady(m) {
     sketch.onModelReady(`Classifying with ${sources[m.source] ?? 'the current model'} (${m.arch})` +
       (m.svm ? ' and its SVM.' : m.source === 'trained' ? ': its own head; the SVM comes once it is fitted.' : ': its own head (it has no SVM).'));
   },
-}) : null;
+});
+
+const retryButton = $('retry-button');
+function offerRetry(show) { retryButton.hidden = !show; }
+retryButton.addEventListener('click', () => {
+  offerRetry(false);
+  showError('');
+  setPhase('loading', 'Trying the download again…');
+  port.postMessage({ type: 'retry' });
+});
+
+function restartWorker(message, { cpu = false } = {}) {
+  const now = Date.now();
+  restarts = restarts.filter((t) => now - t < 60_000);
+  worker?.terminate();
+  worker = null;
+  if (!everAlive || restarts.length >= 3) {
+    fail(message + ' The page could not recover from this: reload it.');
+    return;
+  }
+  restarts.push(now);
+  const q = new URLSearchParams(startQuery);
+  q.delete('autostart');
+  if (cpu) q.set('backend', 'cpu');
+  startQuery = '?' + q.toString();
+  restore = models.latest();
+  const kept = !restore ? 'There was no model yet.'
+    : restore.source === 'checkpoint' ? `The model trained so far (${restore.step} of ${restore.batches} batches) is kept.`
+    : 'The current model is kept.';
+  ready = false;
+  inRun = false;
+  $('live-eta').textContent = '–';
+  setPhase('loading', 'Restarting the worker…');
+  showError(`${message} ${kept}`);
+  sketch.workerRestarted();
+  startWorker();
+}
 
 const handlers = {
   alive() {
-    worker.postMessage({ type: 'init', query: location.search });
-    models.start(location.search);
+    everAlive = true;
+    worker.postMessage({ type: 'init', query: startQuery });
+    if (restore) models.restore(restore); else models.start(startQuery);
+    restore = null;
   },
   settings(m) { fillSettings(m); },
   phase(m) {
-    if (m.phase === 'ready') { ready = true; setProgress(1, 'Dataset ready.'); }
+    if (m.phase === 'ready' || m.phase === 'done') inRun = false;
+    if (m.phase === 'ready') { ready = true; offerRetry(false); setProgress(1, 'Dataset ready.'); }
     setPhase(m.phase, m.detail);
+    if (m.phase === 'done' || m.phase === 'ready') port.postMessage({ type: 'memory' });
   },
-  error(m) { fail(m.message); },
+  error(m) {
+    // A lost GPU can fail the run (a read refused) just before its own message arrives.
+    if (inRun) runFailedAt = Date.now();
+    inRun = false;
+    if (m.panic) return restartWorker(m.message + ' The worker was restarted.');
+    fail(m.message);
+    offerRetry(!!m.retry);
+  },
+  'gpu-lost'(m) {
+    const during = inRun || Date.now() - runFailedAt < 5000 ? ` during training, after batch ${trainedSteps} of ${trainTotal}` : '';
+    restartWorker(`The GPU stopped working${during} (WebGPU device lost: ${m.message || m.reason}). ` +
+      'The page goes on on the CPU; press Train to train there.', { cpu: true });
+  },
+  checkpoint(m) { models.checkpoint(m); },
+  memory(m) {
+    const el = $('memory');
+    const heap = performance.memory?.usedJSHeapSize;
+    const mb = (b) => (b / 1048576).toFixed(1) + ' MB';
+    el.dataset.wasmBytes = m.wasmBytes;
+    if (m.gpuBytes !== null) el.dataset.gpuBytes = m.gpuBytes; else delete el.dataset.gpuBytes;
+    if (heap !== undefined) el.dataset.jsHeapBytes = heap; else delete el.dataset.jsHeapBytes;
+    el.textContent = `Memory: WebAssembly ${mb(m.wasmBytes)}` +
+      (m.gpuBytes !== null ? `, GPU buffers ${mb(m.gpuBytes)} in ${m.gpuBuffers}` : '') +
+      (heap !== undefined ? `, page JavaScript heap ${mb(heap)}` : '') + '.';
+  },
   prediction(m) { sketch.onPrediction(m); },
   heatmap(m) { sketch.onHeatmap(m); },
   'model-ready'(m) { models.modelReady(m); },
@@ -370,6 +441,9 @@ const handlers = {
     showError('');
     archiveRun();
     lastRun = null;
+    trainedSteps = 0;
+    inRun = true;
+    models.checkpoint(null);
     // The hooks describe the run in progress: stale numbers would read as its results.
     delete metricsEl.dataset.cnnAccuracy;
     delete metricsEl.dataset.svmAccuracy;
@@ -381,6 +455,7 @@ const handlers = {
     setProgress(0, `Training ${m.arch}: ${m.epochs} epoch(s), ${m.batches} batches`);
   },
   batch(m) {
+    trainedSteps = m.step;
     const p = m.points;
     for (let i = 0; i < p.length; i += 3) { lossChart.add(p[i], p[i + 1]); accChart.add(p[i], p[i + 2]); }
     $('live-epoch').textContent = m.epoch;
@@ -395,8 +470,9 @@ const handlers = {
     lossChart.addEpoch(m.step, m.loss); accChart.addEpoch(m.step, m.accuracy);
   },
   stopped(m) { showError(''); progressText.textContent = m.message; $('live-eta').textContent = '–'; },
-  eval(m) { setProgress(m.done / m.total, `Testing the CNN: ${m.done.toLocaleString()} of ${m.total.toLocaleString()} test images`); },
+  'eval-progress'(m) { setProgress(m.done / m.total, `Testing the CNN: ${m.done.toLocaleString()} of ${m.total.toLocaleString()} test images`); },
   trained(m) {
+    inRun = false;
     metricsEl.dataset.imagesPerSecond = m.imagesPerSecond.toFixed(1);
     if (m.warmImagesPerSecond !== null) metricsEl.dataset.warmImagesPerSecond = m.warmImagesPerSecond.toFixed(1);
     lastRun = { arch: m.arch, backend: $('backend').dataset.backend, ips: m.imagesPerSecond, seconds: m.trainSeconds, images: m.trainImages };
@@ -462,25 +538,44 @@ const handlers = {
   },
 };
 
-if (worker) {
-  worker.onmessage = (e) => {
+function startWorker() {
+  let w;
+  try {
+    w = new Worker('worker.js', { type: 'module' });
+  } catch (e) {
+    fail('Could not start the training worker: ' + e);
+    return;
+  }
+  worker = w;
+  w.onmessage = (e) => {
+    if (w !== worker) return; // the last words of a replaced worker
     const h = handlers[e.data?.type];
     if (h) h(e.data); else console.warn('unknown message from worker', e.data);
   };
-  worker.onerror = (e) => fail('The training worker failed: ' + (e.message || 'could not load worker.js'));
+  w.onerror = (e) => {
+    // Handled here, not by the page's own error listener, even for a replaced worker (whose
+    // WebAssembly traps right after a panic it has already reported).
+    e.preventDefault();
+    if (w !== worker) return;
+    restartWorker('The training worker failed: ' + (e.message || 'could not load worker.js') + '.');
+  };
 }
 
 trainButton.addEventListener('click', () => {
   if (!ready || running) return;
   const query = settingsQuery(); // before setPhase disables the form
   setPhase('training', 'Starting training…');
-  worker.postMessage({ type: 'train', query });
+  port.postMessage({ type: 'train', query });
 });
 stopButton.addEventListener('click', () => {
-  worker.postMessage({ type: 'stop' });
+  port.postMessage({ type: 'stop' });
   statusEl.textContent = 'Stopping after the current batch…';
 });
 window.addEventListener('error', (e) => fail('Unexpected error in the page: ' + e.message));
 window.addEventListener('unhandledrejection', (e) => fail('Unexpected error in the page: ' + e.reason));
+// Fault injection for tests: dispatchEvent(new CustomEvent('fashion-lab-fault', {detail: 'panic'}))
+// ('panic': a Rust panic in the worker; 'lose-gpu': the WebGPU device destroyed).
+window.addEventListener('fashion-lab-fault', (e) => port.postMessage({ type: 'fault', kind: String(e.detail) }));
 setPhase('loading', 'Loading the app…');
 showError('');
+startWorker();

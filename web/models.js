@@ -46,8 +46,12 @@ export function setupModels({ worker, showError, onModelReady }) {
   let fileName = '';
   let savedAt = null;
   download.disabled = true;
+  // The bytes of the model in use and of the run in progress's latest checkpoint, so that a
+  // restarted worker gets them back; `sent` waits for the worker to accept a file.
+  let current = null, sent = null, checkpointed = null, restoredStep = null;
 
-  function send(bytes, source, name) {
+  function send(bytes, source, name, extra = {}) {
+    sent = { bytes: bytes.slice(), source, name, ...extra };
     worker.postMessage({ type: 'load-model', bytes, source, name }, [bytes.buffer]);
   }
 
@@ -95,6 +99,7 @@ export function setupModels({ worker, showError, onModelReady }) {
       saved: `Your last trained model (${m.arch}${savedAt ? ', saved ' + new Date(savedAt).toLocaleString() : ''}${how ? '; ' + how : ''})`,
       file: `Loaded from ${fileName} (${m.arch}, made by ${m.madeBy === 'page' ? 'this page' : m.madeBy}${how ? '; ' + how : ''})`,
       trained: `The ${m.arch} trained in this tab${how ? ' (' + how + ')' : ''}`,
+      checkpoint: `The ${m.arch} trained in this tab as far as it got (${restoredStep ?? '?'} batches${how ? ', ' + how : ''}), restored after the worker restarted`,
     }[m.source] ?? m.arch;
     const acc = m.cnnAccuracy === null
       ? 'not tested yet'
@@ -104,6 +109,7 @@ export function setupModels({ worker, showError, onModelReady }) {
   }
 
   function modelReady(m) {
+    if (sent?.source === m.source) { current = sent; sent = null; }
     info.textContent = describe(m);
     info.dataset.source = m.source;
     info.dataset.arch = m.arch;
@@ -115,6 +121,8 @@ export function setupModels({ worker, showError, onModelReady }) {
 
   function modelFile(m) {
     if (m.purpose === 'store') {
+      current = { bytes: m.bytes.slice(), source: 'trained', name: 'the model trained in this tab' };
+      checkpointed = null;
       store({ bytes: m.bytes.slice().buffer, savedAt: Date.now() })
         .then(() => { savedAt = Date.now(); })
         .catch((e) => console.warn('Could not keep the model in IndexedDB', e));
@@ -156,5 +164,26 @@ export function setupModels({ worker, showError, onModelReady }) {
     send(new Uint8Array(await file.arrayBuffer()), 'file', file.name);
   });
 
-  return { start, modelReady, modelFile, modelError };
+  // `{step, batches, bytes}` from a run in progress, or null when a new run starts.
+  function checkpoint(m) {
+    checkpointed = m && { bytes: m.bytes, source: 'checkpoint', name: 'the model trained so far', step: m.step, batches: m.batches };
+    if (m) info.dataset.checkpointStep = m.step; else delete info.dataset.checkpointStep;
+  }
+
+  // What a restarted worker should load: the run in progress as far as it got, else the model
+  // in use.
+  const latest = () => checkpointed ?? current;
+
+  function restore(r) {
+    if (r.source === 'checkpoint') {
+      restoredStep = r.step;
+      // It is now the last model trained here: kept for the next visit too.
+      store({ bytes: r.bytes.slice().buffer, savedAt: Date.now() }).catch((e) => console.warn('Could not keep the model in IndexedDB', e));
+    }
+    checkpointed = null;
+    info.textContent = 'Restoring the model…';
+    send(r.bytes.slice(), r.source, r.name, r.source === 'checkpoint' ? { step: r.step, batches: r.batches } : {});
+  }
+
+  return { start, modelReady, modelFile, modelError, checkpoint, latest, restore };
 }

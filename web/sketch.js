@@ -15,6 +15,48 @@ const MAX_UPLOAD_BYTES = 40 * 1024 * 1024;
 // Uploads are scaled down to this longest side before classifying: the preprocessing works
 // at 256 pixels anyway, and a 48-megapixel photo would otherwise cost 190 MB of pixels.
 const UPLOAD_SIDE = 1024;
+// A small file can hold a picture of enormous size (a "decompression bomb": a 100 KB PNG of
+// 30,000 x 30,000 pixels decodes to 3.6 GB). The size is read from the header, and anything
+// above this is refused before the browser decodes it.
+const MAX_UPLOAD_PIXELS = 50e6;
+
+// Width and height from a PNG, JPEG, GIF or WebP header; null if the bytes are none of these.
+export function pictureSize(b) {
+  const u32be = (i) => ((b[i] << 24) >>> 0) + (b[i + 1] << 16) + (b[i + 2] << 8) + b[i + 3];
+  const u16le = (i) => b[i] | (b[i + 1] << 8);
+  if (b.length >= 24 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
+    return { width: u32be(16), height: u32be(20), kind: 'PNG' };
+  }
+  if (b.length >= 10 && b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) {
+    return { width: u16le(6), height: u16le(8), kind: 'GIF' };
+  }
+  if (b.length >= 30 && String.fromCharCode(...b.subarray(0, 4)) === 'RIFF' && String.fromCharCode(...b.subarray(8, 12)) === 'WEBP') {
+    const chunk = String.fromCharCode(...b.subarray(12, 16));
+    if (chunk === 'VP8X') return { width: 1 + (b[24] | (b[25] << 8) | (b[26] << 16)), height: 1 + (b[27] | (b[28] << 8) | (b[29] << 16)), kind: 'WebP' };
+    if (chunk === 'VP8L') {
+      const bits = b[21] | (b[22] << 8) | (b[23] << 16) | (b[24] << 24);
+      return { width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff), kind: 'WebP' };
+    }
+    if (chunk === 'VP8 ') return { width: u16le(26) & 0x3fff, height: u16le(28) & 0x3fff, kind: 'WebP' };
+    return null;
+  }
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) {
+    // Walk the segments to the frame header (SOF0..SOF15 except DHT, JPG and DAC).
+    let i = 2;
+    while (i + 9 < b.length) {
+      if (b[i] !== 0xff) { i++; continue; }
+      const marker = b[i + 1];
+      if (marker === 0xff) { i++; continue; }
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+        return { width: (b[i + 7] << 8) | b[i + 8], height: (b[i + 5] << 8) | b[i + 6], kind: 'JPEG' };
+      }
+      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+      i += 2 + ((b[i + 2] << 8) | b[i + 3]);
+    }
+    return { width: 0, height: 0, kind: 'JPEG' };
+  }
+  return null;
+}
 
 export function setupSketch({ worker, showError }) {
   const canvas = $('sketch');
@@ -104,6 +146,49 @@ export function setupSketch({ worker, showError }) {
   canvas.addEventListener('pointercancel', endStroke);
   canvas.addEventListener('lostpointercapture', endStroke);
 
+  // Keyboard drawing, for people who do not use a pointer: the arrow keys move the pen (Shift:
+  // in small steps), Space or Enter puts it down or lifts it (lifting classifies), Escape lifts.
+  const cursor = $('sketch-cursor');
+  let pen = [canvas.width / 2, canvas.height / 2];
+  const clamp = (v, hi) => Math.max(0, Math.min(hi, v));
+  function showCursor() {
+    const r = canvas.getBoundingClientRect(), pr = canvas.parentElement.getBoundingClientRect();
+    cursor.style.left = `${r.left - pr.left + pen[0] * r.width / canvas.width}px`;
+    cursor.style.top = `${r.top - pr.top + pen[1] * r.height / canvas.height}px`;
+    cursor.classList.toggle('down', current !== null);
+  }
+  canvas.addEventListener('focus', () => { cursor.hidden = false; showCursor(); });
+  canvas.addEventListener('blur', () => { cursor.hidden = true; endStroke(); });
+  canvas.addEventListener('keydown', (e) => {
+    const step = e.shiftKey ? 2 : 10;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (moves[e.key]) {
+      const p = [clamp(pen[0] + moves[e.key][0], canvas.width), clamp(pen[1] + moves[e.key][1], canvas.height)];
+      if (current) {
+        drawSegment(current, pen, p);
+        current.points.push(p);
+        if (performance.now() - lastSend > 150) request();
+      }
+      pen = p;
+    } else if (e.key === ' ' || e.key === 'Enter') {
+      if (current) {
+        endStroke();
+      } else {
+        useSketch();
+        current = { size: Number(brush.value), erase: eraser.getAttribute('aria-pressed') === 'true', points: [pen] };
+        strokes.push(current);
+        drawSegment(current, pen, pen);
+        undo.disabled = false;
+      }
+    } else if (e.key === 'Escape') {
+      endStroke();
+    } else {
+      return;
+    }
+    e.preventDefault();
+    showCursor();
+  });
+
   eraser.addEventListener('click', () => {
     const on = eraser.getAttribute('aria-pressed') !== 'true';
     eraser.setAttribute('aria-pressed', String(on));
@@ -138,6 +223,16 @@ export function setupSketch({ worker, showError }) {
     if (!file) return;
     if (file.size > MAX_UPLOAD_BYTES) {
       showError(`That file is ${(file.size / 1048576).toFixed(0)} MB; pictures up to ${MAX_UPLOAD_BYTES / 1048576} MB are accepted.`);
+      return;
+    }
+    const size = pictureSize(new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer()));
+    if (!size) {
+      showError(`"${file.name}" is not a PNG, JPEG, GIF or WebP picture: choose a photo or a scan of an item.`);
+      return;
+    }
+    if (size.width * size.height > MAX_UPLOAD_PIXELS) {
+      showError(`"${file.name}" is a ${size.width.toLocaleString()} × ${size.height.toLocaleString()} pixel ${size.kind}: ` +
+        `pictures up to ${MAX_UPLOAD_PIXELS / 1e6} megapixels are accepted. Scale it down and try again.`);
       return;
     }
     let bitmap;
@@ -251,9 +346,12 @@ export function setupSketch({ worker, showError }) {
     if (source === 'upload' ? upload : strokes.length) request();
   }
 
+  // A restarted worker never answers the old one's request.
+  function workerRestarted() { inFlight = false; pending = false; }
+
   paper();
   undo.disabled = true;
-  return { onPrediction, onHeatmap, onModelReady };
+  return { onPrediction, onHeatmap, onModelReady, workerRestarted };
 }
 
 function text(tag, t) {
