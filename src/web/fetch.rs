@@ -1,6 +1,6 @@
 //! Downloads the four dataset files with byte-level progress.
 
-use js_sys::{Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
@@ -29,6 +29,20 @@ thread_local! {
     static COMPLETE: RefCell<HashMap<String, Vec<u8>>> = RefCell::new(HashMap::new());
 }
 
+/// A download with no new bytes for this long is given up (and Retry offered): a server that
+/// stops sending without closing the connection would otherwise leave the page waiting forever.
+const STALL_MS: i32 = 30_000;
+
+/// `promise`'s outcome, or `Ok(None)` if it has not settled after STALL_MS.
+async fn unless_stalled(promise: Promise) -> Result<Option<JsValue>, JsValue> {
+    const STALLED: &str = "fashion-lab: stalled";
+    let timer = Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_1(&resolve, STALL_MS, &STALLED.into());
+    });
+    let v = JsFuture::from(Promise::race(&Array::of2(&promise, &timer))).await?;
+    Ok(if v.as_string().as_deref() == Some(STALLED) { None } else { Some(v) })
+}
+
 /// Fetches `base + name` for each dataset file, calling `progress(loaded, total)` as bytes
 /// arrive. Errors name the URL and say what went wrong in words a user can act on.
 pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Result<Vec<Vec<u8>>, String> {
@@ -44,9 +58,11 @@ pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Re
             files.push(bytes);
             continue;
         }
-        let resp = JsFuture::from(scope().fetch_with_str(&url))
+        let stalled = || format!("Download of {url} stalled: no data for {} s", STALL_MS / 1000);
+        let resp = unless_stalled(scope().fetch_with_str(&url))
             .await
-            .map_err(|e| js_err(&format!("Could not reach {url} (is the data URL right and the server up?)"), e))?;
+            .map_err(|e| js_err(&format!("Could not reach {url} (is the data URL right and the server up?)"), e))?
+            .ok_or_else(stalled)?;
         let resp: Response = resp.unchecked_into();
         if !resp.ok() {
             return Err(format!(
@@ -63,9 +79,12 @@ pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Re
         let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         let mut bytes = Vec::new();
         loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|e| js_err(&format!("Download of {url} broke off"), e))?;
+            let Some(chunk) =
+                unless_stalled(reader.read()).await.map_err(|e| js_err(&format!("Download of {url} broke off"), e))?
+            else {
+                let _ = reader.cancel();
+                return Err(stalled());
+            };
             if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 break;
             }
