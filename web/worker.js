@@ -5,7 +5,8 @@
 // - a lost device (driver reset, GPU process crash, tab backgrounded on some systems) is
 //   reported to the page as {type: 'gpu-lost'}; the page then restarts the worker on the CPU
 //   with the model trained so far;
-// - the bytes held in GPU buffers are counted, for the page's memory report;
+// - the bytes held in GPU buffers (not yet destroyed or collected) are counted, for the
+//   page's memory report;
 // - {type: 'fault', kind: 'lose-gpu'} destroys the device, so tests can check the recovery.
 import init, { worker_main } from './fashion-cnn.js';
 
@@ -23,18 +24,20 @@ if (self.GPUAdapter && self.GPUDevice && self.GPUBuffer) {
     });
     return d;
   };
+  // wgpu never calls destroy() on the web: a buffer it drops is freed when its JavaScript
+  // object is garbage-collected. So a buffer counts until destroyed or collected.
+  const collected = new FinalizationRegistry((size) => { gpu.bytes -= size; gpu.buffers -= 1; });
   const createBuffer = GPUDevice.prototype.createBuffer;
   GPUDevice.prototype.createBuffer = function (descriptor) {
     const b = createBuffer.call(this, descriptor);
     gpu.bytes += b.size;
     gpu.buffers += 1;
+    collected.register(b, b.size, b);
     return b;
   };
   const destroy = GPUBuffer.prototype.destroy;
-  const destroyed = new WeakSet();
   GPUBuffer.prototype.destroy = function () {
-    if (!destroyed.has(this)) {
-      destroyed.add(this);
+    if (collected.unregister(this)) {
       gpu.bytes -= this.size;
       gpu.buffers -= 1;
     }
@@ -46,12 +49,15 @@ let wasm = null;
 self.addEventListener('message', (e) => {
   const m = e.data;
   if (m?.type === 'memory') {
-    postMessage({
+    // With --js-flags=--expose-gc (the memory tests), collect first, then let the
+    // finalisation callbacks run, so the numbers are what is still reachable.
+    if (typeof self.gc === 'function') self.gc();
+    setTimeout(() => postMessage({
       type: 'memory',
       wasmBytes: wasm ? wasm.memory.buffer.byteLength : 0,
       gpuBytes: device ? gpu.bytes : null,
       gpuBuffers: device ? gpu.buffers : null,
-    });
+    }), typeof self.gc === 'function' ? 200 : 0);
   } else if (m?.type === 'fault' && m.kind === 'lose-gpu') {
     if (device) device.destroy();
     else postMessage({ type: 'warning', message: 'There is no WebGPU device to lose: this page runs on the CPU.' });

@@ -12,15 +12,49 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 fs.mkdirSync(OUT, { recursive: true });
 
 // --- A plain static server, like any host the site would be put on. -------------------------
-// Extra routes for fault tests: /corrupt/ serves junk in place of the dataset files.
+// The site is served from a sub-path (SUBPATH, default /lab/fashion/), as on GitHub Pages: a
+// request outside it is a 404 and is recorded in `outside`, so an absolute path in the build
+// fails the tests. Extra routes under the sub-path stand in for broken dataset hosts:
+//   corrupt/NAME      junk in place of every file
+//   truncated/NAME    the first half of each file
+//   wrong/NAME        the labels file in place of the images file (a valid gzip of the wrong kind)
+//   flaky/TOKEN/NAME  the training images break off half-way the first time per TOKEN
+//   stall/TOKEN/NAME  the training images stop half-way the first time per TOKEN, the
+//                     connection left open (closed after 60 s)
+export const SUBPATH = process.env.SUBPATH || '/lab/fashion/';
+export const outside = [];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.gz': 'application/gzip', '.png': 'image/png' };
+const flakyDone = new Set();
+const DATA = path.join(DIST, 'data');
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
-  if (url.pathname.startsWith('/corrupt/')) {
-    res.writeHead(200, { 'content-type': 'application/gzip' });
-    return res.end(Buffer.from('this is not a gzip file at all'));
+  if (!url.pathname.startsWith(SUBPATH)) {
+    outside.push(url.pathname);
+    res.writeHead(404, { 'content-type': 'text/html' });
+    return res.end('<h1>404 Not Found</h1>');
   }
-  let file = path.join(DIST, decodeURIComponent(url.pathname));
+  const rel = decodeURIComponent(url.pathname.slice(SUBPATH.length));
+  const gz = (bytes) => { res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': bytes.length }); res.end(bytes); };
+  let m;
+  if (rel.startsWith('corrupt/')) return gz(Buffer.from('this is not a gzip file at all'));
+  if ((m = rel.match(/^truncated\/([\w.-]+\.gz)$/))) {
+    const bytes = fs.readFileSync(path.join(DATA, m[1]));
+    return gz(bytes.subarray(0, bytes.length >> 1));
+  }
+  if ((m = rel.match(/^wrong\/([\w.-]+\.gz)$/))) return gz(fs.readFileSync(path.join(DATA, m[1].replace('images-idx3', 'labels-idx1'))));
+  if ((m = rel.match(/^(flaky|stall)\/(\w+)\/([\w.-]+\.gz)$/))) {
+    const bytes = fs.readFileSync(path.join(DATA, m[3]));
+    if (m[3].startsWith('train-images') && !flakyDone.has(m[2])) {
+      flakyDone.add(m[2]);
+      // Promise the whole file, send part of it, then drop the connection or fall silent.
+      res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': bytes.length });
+      const wait = m[1] === 'flaky' ? 200 : 60_000;
+      res.write(bytes.subarray(0, bytes.length >> 1), () => setTimeout(() => res.socket.destroy(), wait).unref());
+      return;
+    }
+    return gz(bytes);
+  }
+  let file = path.join(DIST, rel);
   if (!file.startsWith(DIST)) { res.writeHead(403); return res.end(); }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
   if (!fs.existsSync(file)) { res.writeHead(404, { 'content-type': 'text/html' }); return res.end('<h1>404 Not Found</h1>'); }
@@ -29,9 +63,11 @@ const server = http.createServer((req, res) => {
   fs.createReadStream(file).pipe(res);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-export const BASE = `http://127.0.0.1:${server.address().port}/`;
+export const ORIGIN = `http://127.0.0.1:${server.address().port}`;
+export const BASE = ORIGIN + SUBPATH;
 
-const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+// --expose-gc: the memory measurement collects garbage in the worker before reading its numbers.
+const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'];
 export const browsers = {};
 export async function browser(webgpu) {
   const key = webgpu ? 'gpu' : 'nogpu';
@@ -43,9 +79,17 @@ export async function browser(webgpu) {
   return browsers[key];
 }
 
-export async function open(query, { webgpu = false } = {}) {
-  const ctx = await (await browser(webgpu)).newContext({ viewport: { width: 1280, height: 1400 } });
+export async function open(query, { webgpu = false, viewport = { width: 1280, height: 1400 } } = {}) {
+  const ctx = await (await browser(webgpu)).newContext({ viewport });
   const page = await ctx.newPage();
+  // Every request the page and its worker make, and every Content-Security-Policy violation.
+  const requests = [];
+  ctx.on('request', (r) => requests.push(r.url()));
+  page.requests = requests;
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
   // Every phase #status passes through, in order, however briefly (window.__phases).
   await page.addInitScript(() => {
     window.__phases = [];

@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { BASE, OUT, ROOT, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
+import { BASE, OUT, ROOT, SUBPATH, outside, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
+import { memoryRuns } from './memory.mjs';
 
 const filter = process.argv[2] || '';
 function check(cond, message) { if (!cond) throw new Error(message); }
@@ -86,9 +87,40 @@ async function expectError(query, needle, { webgpu = false, name } = {}) {
 
 test('unknown backend value is an error', () => expectError('?backend=quantum', 'unknown backend "quantum"'));
 test('unknown arch value is an error', () => expectError('?arch=resnet152', 'unknown architecture "resnet152"', { name: 'error-arch' }));
-test('data URL with no files is an error naming the 404', () => expectError('?data=./no-such-dir/', '404', { name: 'error-missing-data' }));
 test('data URL that does not answer is an error', () => expectError('?data=http://127.0.0.1:9/', 'could not reach'));
 test('corrupt dataset file is an error', () => expectError('?data=./corrupt/', 'not a gzip file'));
+
+// A broken dataset host: the error names the problem, Retry is offered, and the page stays
+// usable (the shipped model answers drawings without the dataset).
+async function dataFault(name, dir, needle, { retryFixes = false } = {}) {
+  const { page, ctx, log } = await open(`?backend=cpu&data=./${dir}/`);
+  try {
+    check((await waitPhase(page, ['error', 'ready'], 120_000)) === 'error', 'no error');
+    const msg = await text(page, '#error');
+    check(needle.test(msg), `#error: "${msg}"`);
+    check(await page.isVisible('#retry-button'), 'no Retry offered');
+    await modelLoaded(page, 'pretrained');
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+    await page.click('#retry-button');
+    const again = await waitPhase(page, ['error', 'ready'], 120_000);
+    if (retryFixes) {
+      check(again === 'ready', `after Retry: ${again}, ${await text(page, '#error')}`);
+      check((await text(page, '#error')) === '', `#error after Retry: ${await text(page, '#error')}`);
+      check(/60,000 training/.test(await text(page, '#dataset-info')), 'dataset not in after Retry');
+      check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train disabled after Retry');
+      return `"${msg.slice(0, 110)}"; Retry loaded the dataset`;
+    }
+    check(again === 'error' && needle.test(await text(page, '#error')), `Retry on a host still broken: ${again}`);
+    return `"${msg.slice(0, 110)}"; still answers drawings; Retry fails again the same way`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
+}
+test('dataset missing (404): error, Retry, drawings still answered', () => dataFault('data-missing', 'no-such-dir', /404/));
+test('dataset truncated: error, Retry, drawings still answered', () => dataFault('data-truncated', 'truncated', /truncated/i));
+test('dataset of the wrong kind: error, Retry, drawings still answered', () => dataFault('data-wrong', 'wrong', /not the right kind of file/));
+test('data URL drops the connection mid-download: Retry fetches the rest', () => dataFault('data-flaky', `flaky/t${Date.now()}`, /broke off/, { retryFixes: true }));
+test('data URL falls silent mid-download: given up after 30 s, Retry fetches the rest', () => dataFault('data-stalled', `stall/t${Date.now()}`, /stalled: no data for 30 s/, { retryFixes: true }));
 
 test('backend=webgpu without an adapter says so and uses the CPU', async () => {
   const { page, ctx } = await open('?backend=webgpu');
@@ -150,7 +182,8 @@ test('Stop while the SVM is fitted skips the SVM and keeps the CNN results', asy
     check(ms < 2000, `the fit took ${ms} ms to stop`);
     check(parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy')) > 0.5, 'CNN accuracy kept');
     check((await attr(page, '#metrics', 'data-svm-accuracy')) === null, 'no SVM accuracy after a stopped fit');
-    check(/SVM fitting stopped/.test(await text(page, '#error')), 'the page says the SVM was stopped');
+    check(/SVM fitting stopped/.test(await text(page, '#progress-text')), 'the page says the SVM was stopped');
+    check((await text(page, '#error')) === '', `a stop the user asked for is not an error: ${await text(page, '#error')}`);
     check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is enabled again');
     return `stopped the fit in ${ms} ms`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'stop-svm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
@@ -297,11 +330,40 @@ test('picture upload: PNG and JPEG photos of test items are classified; a non-im
       await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, `upload-${name}.png`) });
     }
     await page.setInputFiles('#image-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
+    await page.waitForFunction(() => /is not a PNG, JPEG, GIF or WebP picture/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    // A PNG header over junk: the browser's decoder refuses it.
+    const broken = Buffer.concat([(await photo(page, data.image(0), 'image/png')).subarray(0, 40), Buffer.alloc(200, 7)]);
+    await page.setInputFiles('#image-input', { name: 'broken.png', mimeType: 'image/png', buffer: broken });
     await page.waitForFunction(() => /could not be read as a picture/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    // A file too big to read, and a small file of an enormous picture (12,000 x 12,000 pixels
+    // of grey: 144 MB when decoded) are refused before decoding.
+    await page.setInputFiles('#image-input', { name: 'huge.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(41 << 20) });
+    await page.waitForFunction(() => /pictures up to 40 MB/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    await page.setInputFiles('#image-input', { name: 'bomb.png', mimeType: 'image/png', buffer: pngBomb(12000) });
+    await page.waitForFunction(() => /12,000 × 12,000 pixel PNG/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
     check((await attr(page, '#status', 'data-phase')) !== 'error', 'a bad upload does not break the page');
-    return results.join(', ');
+    // The last good picture's answer is still there, and the pad still answers.
+    await page.click('#clear-button');
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    return results.join(', ') + '; refused: not a picture, broken PNG, 41 MB file, 144-megapixel PNG';
   } catch (e) { fs.writeFileSync(path.join(OUT, 'upload.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
+
+// A valid grayscale PNG of side x side pixels, all grey: tiny as a file, huge when decoded.
+function pngBomb(side) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(side, 0); ihdr.writeUInt32BE(side, 4); ihdr[8] = 8; ihdr[9] = 0;
+  const row = Buffer.alloc(side + 1, 128); row[0] = 0;
+  const deflate = zlib.deflateSync(Buffer.concat(Array(side).fill(row)));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflate), chunk('IEND', Buffer.alloc(0))]);
+}
 
 // ---- Models: shipped, saved, loaded ---------------------------------------------------------
 const modelLoaded = (page, source, timeout = 60_000) =>
@@ -416,6 +478,179 @@ test('a trained model is saved to a file, survives a reload, loads back; bad mod
     check((await attr(page, '#status', 'data-phase')) !== 'error', 'bad files do not break the page');
     return `CNN ${trained.cnnAccuracy}, SVM ${trained.svmAccuracy} kept across reload and file; refused: ${bad.map((b) => b[0]).join(', ')}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'model-file.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+// ---- Faults during training, and recovering from them -----------------------------------------
+const fault = (page, kind) => page.evaluate((k) => window.dispatchEvent(new CustomEvent('fashion-lab-fault', { detail: k })), kind);
+const checkpointed = (page, timeout) =>
+  page.waitForFunction(() => document.querySelector('#model-info').dataset.checkpointStep !== undefined, null, { timeout, polling: 100 });
+
+test('a diverging run (lr=100) stops, says so, suggests a smaller learning rate, keeps the model', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&arch=one-conv&lr=100&epochs=1&train_limit=3000&test_limit=500&svm_kernel=linear&svm_lambda=0.001');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await modelLoaded(page, 'pretrained');
+    await page.click('#train-button');
+    check((await waitPhase(page, ['error', 'done'], 120_000)) === 'error', 'a run at lr=100 did not stop');
+    const msg = await text(page, '#error');
+    check(/diverged/.test(msg) && /ten times smaller/.test(msg) && /previous model is kept/.test(msg), `#error: "${msg}"`);
+    check((await modelInfo(page)).source === 'pretrained', 'the model was replaced');
+    // Usable afterwards: a sane learning rate trains.
+    await page.fill('#lr', '0.001');
+    await page.click('#train-button');
+    check((await waitPhase(page, ['error', 'done'], 180_000)) === 'done', `second run: ${await text(page, '#error')}`);
+    const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
+    check(acc > 0.6, `accuracy after the retrain ${acc}`);
+    return `"${msg.slice(0, 100)}…"; then lr=0.001: CNN ${acc}`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'diverged.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+test('rapid Train/Stop clicks, and settings changed mid-run, leave a consistent page', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&model=none&arch=one-conv&epochs=1&train_limit=1280&test_limit=300&svm_kernel=linear&svm_lambda=0.001');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    for (let i = 0; i < 15; i++) {
+      await page.evaluate(() => { document.querySelector('#train-button').click(); document.querySelector('#stop-button').click(); });
+      await page.waitForTimeout((i * 37) % 150);
+    }
+    await page.waitForFunction(() => !document.querySelector('#train-button').disabled && ['done', 'ready'].includes(document.querySelector('#status').dataset.phase), null, { timeout: 120_000, polling: 100 });
+    check((await text(page, '#error')) === '', `#error after the clicks: ${await text(page, '#error')}`);
+    // Settings: the form is locked while a run goes on; the run keeps the values it started with.
+    await page.fill('#epochs', '2');
+    await page.click('#train-button');
+    await page.waitForFunction(() => document.querySelector('#status').dataset.phase === 'training', null, { timeout: 10_000, polling: 50 });
+    const locked = await page.$$eval('#settings [name]', (els) => els.every((e) => e.disabled));
+    check(locked, 'settings can be edited during a run');
+    await page.evaluate(() => { const e = document.querySelector('#epochs'); e.value = '7'; e.dispatchEvent(new Event('change')); });
+    check((await waitPhase(page, ['done', 'error'], 180_000)) === 'done', `run: ${await text(page, '#error')}`);
+    const progress = await text(page, '#live-epoch');
+    check(progress === '2', `the run did ${progress} epochs, expected the 2 it started with`);
+    check(parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy')) > 0.5, 'no result');
+    check(!(await page.$eval('#epochs', (e) => e.disabled)), 'settings still locked after the run');
+    return `15 Train+Stop pairs, then a 2-epoch run unaffected by an edit made during it`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'rapid.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+test('a panic in the worker is shown, the worker restarts, the model and the pad still work', async () => {
+  const { page, ctx, log } = await open('?backend=cpu');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await modelLoaded(page, 'pretrained');
+    await fault(page, 'panic');
+    await page.waitForFunction(() => /Internal error/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    const msg = await text(page, '#error');
+    check(/fault injected/.test(msg) && /restarted/.test(msg) && /current model is kept/.test(msg), `#error: "${msg}"`);
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'the restarted worker is not ready');
+    await modelLoaded(page, 'pretrained');
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    check((await text(page, '#error')) === msg, 'the panic message did not stay');
+    return `"${msg.slice(0, 110)}…"`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'panic.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+async function interrupted(name, { webgpu, kind, expect }) {
+  const backend = webgpu ? 'webgpu' : 'cpu';
+  const { page, ctx, log } = await open(`?backend=${backend}&model=none&arch=three-conv&epochs=1&train_limit=${webgpu ? 6400 : 60000}`, { webgpu });
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    check((await attr(page, '#backend', 'data-backend')) === backend, 'wrong backend');
+    await page.click('#train-button');
+    await checkpointed(page, 120_000);
+    const step = Number(await attr(page, '#model-info', 'data-checkpoint-step'));
+    await fault(page, kind);
+    await modelLoaded(page, 'checkpoint', 120_000);
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready after the restart');
+    const msg = await text(page, '#error');
+    check(expect.test(msg) && /trained so far/.test(msg), `#error: "${msg}"`);
+    check((await attr(page, '#backend', 'data-backend')) === 'cpu', 'not on the CPU after the restart');
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+    // The model trained so far is also the one a later visit gets back.
+    await page.goto(BASE + 'index.html?backend=cpu');
+    await modelLoaded(page, 'saved');
+    return `checkpoint at batch ${step}; "${msg.slice(0, 120)}…"; restored after reload too`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
+}
+test('a panic mid-training keeps the model trained so far', () => interrupted('panic-training', { webgpu: false, kind: 'panic', expect: /Internal error/ }));
+test('WebGPU device lost mid-training: the page goes on on the CPU with the model trained so far', () => interrupted('gpu-lost', { webgpu: true, kind: 'lose-gpu', expect: /GPU stopped working/ }));
+
+test('memory does not grow across five training runs in one tab (CPU)', async () => {
+  const rows = await memoryRuns('cpu', 'epochs=1&train_limit=2000&test_limit=500', 5, () => {});
+  const [first, second, last] = [rows[0], rows[1], rows[4]];
+  // WebAssembly memory never shrinks: after the first runs have sized it, it must stay put.
+  check(last.wasmMB <= second.wasmMB * 1.02 + 1, `WebAssembly memory ${rows.map((r) => r.wasmMB).join(' → ')} MB`);
+  check(last.pageHeapMB <= Math.max(first.pageHeapMB, second.pageHeapMB) + 4, `page heap ${rows.map((r) => r.pageHeapMB).join(' → ')} MB`);
+  return `WebAssembly ${rows.map((r) => r.wasmMB).join(', ')} MB; page heap ${rows.map((r) => r.pageHeapMB).join(', ')} MB`;
+});
+
+// ---- Hosting, security, accessibility --------------------------------------------------------
+test('static site from a sub-path: own-origin requests only, no CSP violation, no eval or inline script', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&autostart=1&arch=one-conv&epochs=1&train_limit=1000&test_limit=300&svm_kernel=linear&svm_lambda=0.001');
+  try {
+    check((await waitPhase(page, ['done', 'error'], 180_000)) === 'done', `run: ${await text(page, '#error')}`);
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    const foreign = page.requests.filter((u) => !u.startsWith(BASE) && !u.startsWith('data:') && !u.startsWith('blob:'));
+    check(page.requests.some((u) => u.endsWith('train-images-idx3-ubyte.gz')), `the worker's requests are not seen: ${page.requests.join(' ')}`);
+    check(foreign.length === 0, `requests outside ${BASE}: ${foreign.join(' ')}`);
+    check(outside.length === 0, `requests outside the sub-path so far: ${outside.join(' ')}`);
+    const violations = await page.evaluate(() => window.__csp);
+    check(violations.length === 0, `CSP violations: ${violations.join('; ')}`);
+    const html = fs.readFileSync(path.join(ROOT, 'dist/index.html'), 'utf8');
+    check(/http-equiv="Content-Security-Policy"[^>]*script-src 'self';/.test(html), 'no CSP meta tag');
+    check(!/<script(?![^>]*\bsrc=)[^>]*>/.test(html), 'an inline script in index.html');
+    check(!/\son[a-z]+\s*=/i.test(html), 'an inline event handler in index.html');
+    for (const f of fs.readdirSync(path.join(ROOT, 'dist')).filter((f) => f.endsWith('.js'))) {
+      const js = fs.readFileSync(path.join(ROOT, 'dist', f), 'utf8');
+      check(!/(^|[^.\w])eval\s*\(|new\s+Function\s*\(/.test(js), `${f} uses eval or new Function`);
+    }
+    return `${page.requests.length} requests, all under ${SUBPATH}; no CSP violation`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'static.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+test('keyboard and screen readers: every control reachable and named, the pad drawn by keys; phone width', async () => {
+  const { page, ctx, log } = await open('?backend=cpu');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await modelLoaded(page, 'pretrained');
+    const CONTROLS = 'button, input, select, textarea, summary, a[href], canvas[tabindex]';
+    const controls = await page.$$eval(CONTROLS, (els) => els.filter((e) => e.offsetParent !== null && !e.disabled).map((e) => e.id || e.outerHTML.slice(0, 40)));
+    const reached = new Set();
+    for (let i = 0; i < 3 * controls.length; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => document.activeElement?.id || document.activeElement?.outerHTML.slice(0, 40)));
+    }
+    const missing = controls.filter((c) => !reached.has(c));
+    check(missing.length === 0, `not reachable by Tab: ${missing.join(', ')}`);
+    const unnamed = await page.$$eval(CONTROLS, (els) => els.filter((e) =>
+      !((e.labels && e.labels.length) || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || e.textContent.trim())).map((e) => e.id || e.outerHTML.slice(0, 60)));
+    check(unnamed.length === 0, `controls without a name: ${unnamed.join(', ')}`);
+    check((await attr(page, '#prediction', 'aria-live')) === 'polite', '#prediction is not a live region');
+    check((await attr(page, '#error', 'role')) === 'alert', '#error is not an alert');
+    // Draw trousers with the keyboard: a waistband, then two legs.
+    await page.focus('#sketch');
+    const keys = async (k, n) => { for (let i = 0; i < n; i++) await page.keyboard.press(k); };
+    await keys('ArrowUp', 11); await keys('ArrowLeft', 5);
+    await page.keyboard.press('Space'); await keys('ArrowRight', 10); await keys('ArrowDown', 23); await page.keyboard.press('Space');
+    await keys('ArrowUp', 23); await keys('ArrowLeft', 10);
+    await page.keyboard.press('Space'); await keys('ArrowDown', 23); await page.keyboard.press('Space');
+    await keys('ArrowUp', 23); await keys('ArrowRight', 5);
+    await page.keyboard.press('Space'); await keys('ArrowDown', 10); await page.keyboard.press('Space');
+    await predictionSet(page, 20_000);
+    const p = await prediction(page);
+    await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, 'keyboard-sketch.png') });
+    // Phone width: nothing wider than the screen.
+    const phone = await open('?backend=cpu', { viewport: { width: 390, height: 844 } });
+    try {
+      await waitPhase(phone.page, ['ready', 'error'], 120_000);
+      const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+      await phone.page.screenshot({ path: path.join(OUT, 'phone.png'), fullPage: true });
+      check(width <= 390, `the page is ${width} px wide at a 390 px screen`);
+    } finally { await phone.ctx.close(); }
+    return `${controls.length} controls reached by Tab and named; keyboard drawing read as ${p.label}`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'a11y.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
 let passed = 0, failed = 0;
