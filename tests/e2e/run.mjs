@@ -549,6 +549,21 @@ test('a panic in the worker is shown, the worker restarts, the model and the pad
   } catch (e) { fs.writeFileSync(path.join(OUT, 'panic.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
+test('an error thrown by the page script itself is shown in #error, and the page goes on', async () => {
+  const { page, ctx, log } = await open('?backend=cpu');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await page.evaluate(() => setTimeout(() => { throw new Error('thrown by a page script (test)'); }, 0));
+    await page.waitForFunction(() => /thrown by a page script/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    await page.evaluate(() => { Promise.reject(new Error('a promise rejected in the page (test)')); });
+    await page.waitForFunction(() => /promise rejected in the page/.test(document.querySelector('#error').textContent), null, { timeout: 10_000 });
+    check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train disabled after a page error');
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    return await text(page, '#error');
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'page-error.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 async function interrupted(name, { webgpu, kind, expect }) {
   const backend = webgpu ? 'webgpu' : 'cpu';
   const { page, ctx, log } = await open(`?backend=${backend}&model=none&arch=three-conv&epochs=1&train_limit=${webgpu ? 6400 : 60000}`, { webgpu });
