@@ -414,6 +414,9 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
     }
     let model = trainer.inference_model();
     let mut info = ModelInfo { trained_images: images_done, ..made_here };
+    // The trained CNN is safe with the page before the evaluation and the SVM fit (a minute or
+    // more on big runs), in case the worker does not live to store the finished model.
+    checkpoint(&model, info.clone(), step, total_batches).await;
     SESSION.with(|s| {
         let mut s = s.borrow_mut();
         s.model = Some(model.clone());

@@ -600,6 +600,24 @@ test('memory does not grow across five training runs in one tab (CPU)', async ()
   return `WebAssembly ${rows.map((r) => r.wasmMB).join(', ')} MB; page heap ${rows.map((r) => r.pageHeapMB).join(', ')} MB`;
 });
 
+test('a panic during the SVM fit keeps the whole trained CNN', async () => {
+  // The features of 3,200 images and the λ search: a few seconds in which to interrupt the fit.
+  const { page, ctx, log } = await open('?backend=cpu&model=none&arch=one-conv&epochs=1&train_limit=3200&test_limit=500');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await page.click('#train-button');
+    check((await waitPhase(page, ['fitting-svm', 'done', 'error'], 120_000)) === 'fitting-svm', 'no SVM fit to interrupt');
+    check((await attr(page, '#model-info', 'data-checkpoint-step')) === '50', 'the trained CNN was not sent to the page before the fit');
+    await fault(page, 'panic');
+    await modelLoaded(page, 'checkpoint', 120_000);
+    const msg = await text(page, '#error');
+    check(/Internal error/.test(msg) && /50 of 50 batches/.test(msg), `#error: "${msg}"`);
+    await stroke(page, [[0.3, 0.12], [0.7, 0.12], [0.7, 0.9], [0.3, 0.9]]);
+    await predictionSet(page, 20_000);
+    return `"…${msg.slice(-60)}"`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'panic-svm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 // ---- Hosting, security, accessibility --------------------------------------------------------
 test('static site from a sub-path: own-origin requests only, no CSP violation, no eval or inline script', async () => {
   const { page, ctx, log } = await open('?backend=cpu&autostart=1&arch=one-conv&epochs=1&train_limit=1000&test_limit=300&svm_kernel=linear&svm_lambda=0.001');
