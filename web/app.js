@@ -392,10 +392,12 @@ const handlers = {
   },
   settings(m) { fillSettings(m); },
   phase(m) {
-    if (m.phase === 'ready' || m.phase === 'done') inRun = false;
     if (m.phase === 'ready') { ready = true; offerRetry(false); setProgress(1, 'Dataset ready.'); }
     setPhase(m.phase, m.detail);
-    if (m.phase === 'done' || m.phase === 'ready') port.postMessage({ type: 'memory' });
+    if (m.phase === 'ready' || m.phase === 'done') {
+      inRun = false;
+      port.postMessage({ type: 'memory' });
+    }
   },
   error(m) {
     // A lost GPU can fail the run (a read refused) just before its own message arrives.

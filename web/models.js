@@ -50,6 +50,13 @@ export function setupModels({ worker, showError, onModelReady }) {
   // restarted worker gets them back; `sent` waits for the worker to accept a file.
   let current = null, sent = null, checkpointed = null, restoredStep = null;
 
+  // The last model trained here, for the next visit (IndexedDB).
+  function keep(bytes) {
+    store({ bytes: bytes.slice().buffer, savedAt: Date.now() })
+      .then(() => { savedAt = Date.now(); })
+      .catch((e) => console.warn('Could not keep the model in IndexedDB', e));
+  }
+
   function send(bytes, source, name, extra = {}) {
     sent = { bytes: bytes.slice(), source, name, ...extra };
     worker.postMessage({ type: 'load-model', bytes, source, name }, [bytes.buffer]);
@@ -123,9 +130,7 @@ export function setupModels({ worker, showError, onModelReady }) {
     if (m.purpose === 'store') {
       current = { bytes: m.bytes.slice(), source: 'trained', name: 'the model trained in this tab' };
       checkpointed = null;
-      store({ bytes: m.bytes.slice().buffer, savedAt: Date.now() })
-        .then(() => { savedAt = Date.now(); })
-        .catch((e) => console.warn('Could not keep the model in IndexedDB', e));
+      keep(m.bytes);
       return;
     }
     const url = URL.createObjectURL(new Blob([m.bytes], { type: 'application/octet-stream' }));
@@ -178,7 +183,7 @@ export function setupModels({ worker, showError, onModelReady }) {
     if (r.source === 'checkpoint') {
       restoredStep = r.step;
       // It is now the last model trained here: kept for the next visit too.
-      store({ bytes: r.bytes.slice().buffer, savedAt: Date.now() }).catch((e) => console.warn('Could not keep the model in IndexedDB', e));
+      keep(r.bytes);
     }
     checkpointed = null;
     info.textContent = 'Restoring the model…';

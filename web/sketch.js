@@ -114,26 +114,30 @@ export function setupSketch({ worker, showError }) {
     return [(e.clientX - r.left) * canvas.width / r.width, (e.clientY - r.top) * canvas.height / r.height];
   }
 
-  canvas.addEventListener('pointerdown', (e) => {
-    if (e.button !== undefined && e.button > 0) return;
-    e.preventDefault();
-    canvas.setPointerCapture(e.pointerId);
+  // A stroke, from the pointer or the keyboard: started at p, then drawn on to each next point.
+  function beginStroke(p) {
     useSketch();
-    const p = position(e);
     current = { size: Number(brush.value), erase: eraser.getAttribute('aria-pressed') === 'true', points: [p] };
     strokes.push(current);
     drawSegment(current, p, p);
     undo.disabled = false;
+  }
+  function extendStroke(p) {
+    const last = current.points[current.points.length - 1];
+    current.points.push(p);
+    drawSegment(current, last, p);
+  }
+
+  canvas.addEventListener('pointerdown', (e) => {
+    if (e.button !== undefined && e.button > 0) return;
+    e.preventDefault();
+    canvas.setPointerCapture(e.pointerId);
+    beginStroke(position(e));
   });
   canvas.addEventListener('pointermove', (e) => {
     if (!current) return;
     const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [e];
-    for (const ev of events.length ? events : [e]) {
-      const p = position(ev);
-      const last = current.points[current.points.length - 1];
-      current.points.push(p);
-      drawSegment(current, last, p);
-    }
+    for (const ev of events.length ? events : [e]) extendStroke(position(ev));
     // Classified as you draw: while the stroke goes on, a few times a second.
     if (performance.now() - lastSend > 150) request();
   });
@@ -165,8 +169,7 @@ export function setupSketch({ worker, showError }) {
     if (moves[e.key]) {
       const p = [clamp(pen[0] + moves[e.key][0], canvas.width), clamp(pen[1] + moves[e.key][1], canvas.height)];
       if (current) {
-        drawSegment(current, pen, p);
-        current.points.push(p);
+        extendStroke(p);
         if (performance.now() - lastSend > 150) request();
       }
       pen = p;
@@ -174,11 +177,7 @@ export function setupSketch({ worker, showError }) {
       if (current) {
         endStroke();
       } else {
-        useSketch();
-        current = { size: Number(brush.value), erase: eraser.getAttribute('aria-pressed') === 'true', points: [pen] };
-        strokes.push(current);
-        drawSegment(current, pen, pen);
-        undo.disabled = false;
+        beginStroke(pen);
       }
     } else if (e.key === 'Escape') {
       endStroke();
