@@ -47,15 +47,17 @@ pub fn augment(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
 /// Which augmentations a training run applies.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Augmentation {
-    /// Random shifts of up to [`MAX_SHIFT`] pixels and horizontal flips.
-    pub shift_flip: bool,
+    /// Random shifts of up to [`MAX_SHIFT`] pixels.
+    pub shift: bool,
+    /// Horizontal flips with probability one half.
+    pub flip: bool,
     /// Probability of replacing an image by a sketch of it ([`sketchify`]).
     pub sketch: f64,
 }
 
 impl Augmentation {
     pub fn is_on(&self) -> bool {
-        self.shift_flip || self.sketch > 0.0
+        self.shift || self.flip || self.sketch > 0.0
     }
 
     /// Writes the augmented `src` to `dst`.
@@ -65,9 +67,14 @@ impl Augmentation {
         } else {
             dst.copy_from_slice(src);
         }
-        if self.shift_flip {
-            let moved: [u8; IMAGE_PIXELS] = dst.try_into().expect("a 28x28 image");
-            augment(&moved, dst, rng);
+        if self.shift {
+            let unmoved: [u8; IMAGE_PIXELS] = dst.try_into().expect("a 28x28 image");
+            let dx = rng.random_range(-MAX_SHIFT..=MAX_SHIFT);
+            let dy = rng.random_range(-MAX_SHIFT..=MAX_SHIFT);
+            shift(&unmoved, dst, dx, dy);
+        }
+        if self.flip && rng.random_bool(0.5) {
+            flip_horizontal(dst);
         }
     }
 }

@@ -35,7 +35,7 @@ impl Batch {
     /// Gathers the listed items of `split`, shifted and flipped at random when `rng` is given.
     pub fn gather(split: &Split, indices: &[usize], rng: Option<&mut impl Rng>) -> Self {
         match rng {
-            Some(rng) => Self::gather_augmented(split, indices, &Augmentation { shift_flip: true, sketch: 0.0 }, rng),
+            Some(rng) => Self::gather_augmented(split, indices, &Augmentation { shift: true, flip: true, sketch: 0.0 }, rng),
             None => Self::gather_augmented(split, indices, &Augmentation::default(), &mut rand::rngs::SmallRng::seed_from_u64(0)),
         }
     }

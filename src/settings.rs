@@ -55,7 +55,16 @@ pub struct TrainSettings {
     pub lr: f64,
     /// Anneal the learning rate to zero over the run (cosine); `lr_decay=0` keeps it constant.
     pub lr_decay: bool,
+    /// Share of the run's steps over which the learning rate climbs linearly from zero to
+    /// `lr` before the decay starts.
+    pub warmup: f64,
+    /// Label smoothing of the cross-entropy targets (0 = none).
+    pub smoothing: f32,
+    /// Decoupled weight decay (AdamW); 0 = plain Adam.
+    pub weight_decay: f32,
     pub augment: bool,
+    /// Random shifts without the horizontal flips of `augment`.
+    pub shift: bool,
     /// Share of training images replaced by a sketch of them (silhouette or outline), so the
     /// model also knows the drawings of the sketch pad; `sketch_aug=0` turns it off.
     pub sketch_aug: f64,
@@ -66,7 +75,7 @@ pub struct TrainSettings {
 
 impl TrainSettings {
     pub fn augmentation(&self) -> crate::augment::Augmentation {
-        crate::augment::Augmentation { shift_flip: self.augment, sketch: self.sketch_aug }
+        crate::augment::Augmentation { shift: self.augment || self.shift, flip: self.augment, sketch: self.sketch_aug }
     }
 }
 
@@ -74,11 +83,15 @@ impl Default for TrainSettings {
     fn default() -> Self {
         Self {
             arch: Arch::default(),
-            epochs: 3,
-            batch_size: 64,
-            lr: 1e-3,
+            epochs: 6,
+            batch_size: 32,
+            lr: 2e-3,
             lr_decay: true,
+            warmup: 0.1,
+            smoothing: 0.1,
+            weight_decay: 0.05,
             augment: false,
+            shift: false,
             sketch_aug: 0.0,
             train_limit: None,
             test_limit: None,
@@ -214,6 +227,25 @@ impl Settings {
                     }
                 }
                 "lr_decay" => t.lr_decay = flag(&key, &value)?,
+                "shift" => t.shift = flag(&key, &value)?,
+                "warmup" => {
+                    t.warmup = parse_num(&key, &value, "a share between 0 and 0.5")?;
+                    if !(0.0..=0.5).contains(&t.warmup) {
+                        return Err(format!("warmup must be between 0 and 0.5, not {value}"));
+                    }
+                }
+                "smoothing" => {
+                    t.smoothing = parse_num(&key, &value, "a number between 0 and 0.5")?;
+                    if !(0.0..=0.5).contains(&t.smoothing) {
+                        return Err(format!("smoothing must be between 0 and 0.5, not {value}"));
+                    }
+                }
+                "wd" => {
+                    t.weight_decay = parse_num(&key, &value, "a number between 0 and 1")?;
+                    if !(0.0..=1.0).contains(&t.weight_decay) {
+                        return Err(format!("wd must be between 0 and 1, not {value}"));
+                    }
+                }
                 "train_limit" => t.train_limit = Some(positive(&key, &value)?),
                 "test_limit" => t.test_limit = Some(positive(&key, &value)?),
                 "seed" => t.seed = parse_num(&key, &value, "a whole number")?,

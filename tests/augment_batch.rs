@@ -54,6 +54,30 @@ fn augment_keeps_ink_roughly_and_varies() {
     assert!(distinct.len() > 5, "augmentations should differ");
 }
 
+/// Shift-only augmentation moves the item but never mirrors it: every result is one of the
+/// 25 shifts of the original, and some of them are not the original.
+#[test]
+fn shift_without_flip_only_shifts() {
+    let src = common::dataset().train.image(0).to_vec(); // an ankle boot: not symmetric
+    let shifts: Vec<Vec<u8>> = (-MAX_SHIFT..=MAX_SHIFT)
+        .flat_map(|dx| (-MAX_SHIFT..=MAX_SHIFT).map(move |dy| (dx, dy)))
+        .map(|(dx, dy)| {
+            let mut d = vec![0u8; IMAGE_PIXELS];
+            shift(&src, &mut d, dx, dy);
+            d
+        })
+        .collect();
+    let mut rng = SmallRng::seed_from_u64(2);
+    let mut moved = 0;
+    for _ in 0..50 {
+        let mut out = vec![0u8; IMAGE_PIXELS];
+        Augmentation { shift: true, flip: false, sketch: 0.0 }.apply(&src, &mut out, &mut rng);
+        assert!(shifts.contains(&out), "not a pure shift");
+        moved += (out != src) as usize;
+    }
+    assert!(moved > 30, "only {moved} of 50 moved");
+}
+
 #[test]
 fn epoch_covers_every_index_once_and_shuffles() {
     let mut rng = SmallRng::seed_from_u64(7);
@@ -122,8 +146,8 @@ fn sketches_keep_the_silhouette_and_drop_the_texture() {
     // Sketching at a share of 0 changes nothing; at 1 every image is a sketch.
     let original = split.image(7);
     let mut out = vec![0u8; IMAGE_PIXELS];
-    Augmentation { shift_flip: false, sketch: 0.0 }.apply(original, &mut out, &mut rng);
+    Augmentation { shift: false, flip: false, sketch: 0.0 }.apply(original, &mut out, &mut rng);
     assert_eq!(out, original);
-    Augmentation { shift_flip: false, sketch: 1.0 }.apply(original, &mut out, &mut rng);
+    Augmentation { shift: false, flip: false, sketch: 1.0 }.apply(original, &mut out, &mut rng);
     assert_ne!(out, original);
 }

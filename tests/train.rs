@@ -92,9 +92,50 @@ fn short_training_then_cnn_and_svm_predict_far_above_chance() {
 #[test]
 fn learning_rate_anneals_along_a_half_cosine() {
     use fashion_cnn::train::learning_rate;
-    assert_eq!(learning_rate(1e-3, true, 0, 100), 1e-3);
-    assert!((learning_rate(1e-3, true, 50, 100) - 5e-4).abs() < 1e-12);
-    assert!(learning_rate(1e-3, true, 100, 100).abs() < 1e-12);
-    assert!(learning_rate(1e-3, true, 90, 100) < learning_rate(1e-3, true, 80, 100));
-    assert_eq!(learning_rate(1e-3, false, 70, 100), 1e-3);
+    assert_eq!(learning_rate(1e-3, true, 0.0, 0, 100), 1e-3);
+    assert!((learning_rate(1e-3, true, 0.0, 50, 100) - 5e-4).abs() < 1e-12);
+    assert!(learning_rate(1e-3, true, 0.0, 100, 100).abs() < 1e-12);
+    assert!(learning_rate(1e-3, true, 0.0, 90, 100) < learning_rate(1e-3, true, 0.0, 80, 100));
+    assert_eq!(learning_rate(1e-3, false, 0.0, 70, 100), 1e-3);
+}
+
+#[test]
+fn learning_rate_warms_up_linearly_then_anneals() {
+    use fashion_cnn::train::learning_rate;
+    // 10 of 100 steps of warm-up: 1/10, 2/10, ... of the rate, the full rate at step 10.
+    assert!((learning_rate(1e-3, true, 0.1, 0, 100) - 1e-4).abs() < 1e-12);
+    assert!((learning_rate(1e-3, true, 0.1, 4, 100) - 5e-4).abs() < 1e-12);
+    assert!((learning_rate(1e-3, true, 0.1, 9, 100) - 1e-3).abs() < 1e-12);
+    assert_eq!(learning_rate(1e-3, true, 0.1, 10, 100), 1e-3);
+    // The cosine then runs over the remaining 90 steps: halfway at step 55, zero at the end.
+    assert!((learning_rate(1e-3, true, 0.1, 55, 100) - 5e-4).abs() < 1e-12);
+    assert!(learning_rate(1e-3, true, 0.1, 100, 100).abs() < 1e-12);
+    assert_eq!(learning_rate(1e-3, false, 0.1, 50, 100), 1e-3);
+}
+
+/// Label smoothing and weight decay change what a step does: the same seed and batches give
+/// a different model, and smoothing keeps the loss off zero on a batch it has learned.
+#[test]
+fn smoothing_and_weight_decay_change_training() {
+    let split = &common::dataset().train;
+    let mut rng = SmallRng::seed_from_u64(4);
+    let batches = epoch_batches(640, 32, &mut rng);
+    let run = |smoothing: f32, wd: f32| {
+        let mut trainer = Trainer::new(Arch::BnCnn, &Device::flex(), 2e-3, 1).with_regularization(smoothing, wd);
+        let mut last = 0.0;
+        for idx in batches.iter().chain(std::iter::repeat_n(&batches[0], 40)) {
+            last = pollster::block_on(trainer.step(&Batch::gather(split, idx, None::<&mut SmallRng>)).read()).unwrap().loss;
+        }
+        (last, fashion_cnn::model_file::flat_parameters(&trainer.inference_model()).into_data().to_vec::<f32>().unwrap())
+    };
+    let (plain_loss, plain) = run(0.0, 0.0);
+    let (smooth_loss, smooth) = run(0.1, 0.0);
+    let (_, decayed) = run(0.0, 0.05);
+    // 40 more steps on one batch of 32 fit it: the plain loss goes near zero, while with
+    // smoothing the best it can do is the entropy of the smoothed targets (about 0.5).
+    assert!(plain_loss < 0.1, "plain loss {plain_loss}");
+    assert!(smooth_loss > 0.3, "smoothed loss {smooth_loss}");
+    assert_ne!(plain, smooth);
+    let norm = |w: &[f32]| w.iter().map(|x| x * x).sum::<f32>();
+    assert!(norm(&decayed) < norm(&plain), "weight decay shrinks the weights: {} vs {}", norm(&decayed), norm(&plain));
 }

@@ -335,7 +335,7 @@ mod native {
 
     fn train(args: &Args, data: &Split, device: &Device) -> Result<Model, String> {
         let t = &args.settings.train;
-        let mut trainer = Trainer::new(t.arch, device, t.lr, t.seed);
+        let mut trainer = Trainer::new(t.arch, device, t.lr, t.seed).with_regularization(t.smoothing, t.weight_decay);
         let mut rng = SmallRng::seed_from_u64(t.seed);
         let started = Instant::now();
         let n = data.len();
@@ -344,7 +344,7 @@ mod native {
             let batches = epoch_batches(n, t.batch_size, &mut rng);
             let count = batches.len();
             for (i, indices) in batches.into_iter().enumerate() {
-                trainer.lr = learning_rate(t.lr, t.lr_decay, epoch * count + i, t.epochs * count);
+                trainer.lr = learning_rate(t.lr, t.lr_decay, t.warmup, epoch * count + i, t.epochs * count);
                 let batch = Batch::gather_augmented(data, &indices, &t.augmentation(), &mut rng);
                 let stats = pollster::block_on(trainer.step(&batch).read())?;
                 loss += stats.loss as f64 * stats.size as f64;

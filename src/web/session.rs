@@ -306,7 +306,8 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
         ],
     );
 
-    let mut trainer = Trainer::new(settings.arch, device, settings.lr, settings.seed);
+    let mut trainer = Trainer::new(settings.arch, device, settings.lr, settings.seed)
+        .with_regularization(settings.smoothing, settings.weight_decay);
     let mut rng = SmallRng::seed_from_u64(settings.seed);
     let started = Instant::now();
     let mut last_yield = Instant::now();
@@ -327,7 +328,7 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
                 stopped = true;
                 break 'epochs;
             }
-            trainer.lr = learning_rate(settings.lr, settings.lr_decay, step, total_batches);
+            trainer.lr = learning_rate(settings.lr, settings.lr_decay, settings.warmup, step, total_batches);
             let batch = Batch::gather_augmented(&data.train, &indices, &settings.augmentation(), &mut rng);
             let mut read = Box::pin(trainer.step(&batch).read());
             let stats = match unless_stopped(&mut read).await {

@@ -25,7 +25,7 @@ const SOFTWARE_GPU = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--u
 const gpuFlags = env.GPU_FLAGS != null ? env.GPU_FLAGS.split(/\s+/).filter(Boolean) : SOFTWARE_GPU;
 const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', ...gpuFlags];
 // Same job as the peer: Adam at 1e-3 throughout, no augmentation, batch 64, one epoch.
-const JOB = 'model=none&arch=three-conv&batch=64&lr=0.001&lr_decay=0&augment=0&sketch_aug=0&epochs=1&autostart=1';
+const JOB = 'model=none&arch=three-conv&batch=64&lr=0.001&lr_decay=0&warmup=0&smoothing=0&wd=0&augment=0&sketch_aug=0&epochs=1&autostart=1';
 
 const results = [];
 function record(r) {

@@ -136,7 +136,7 @@ test('backend=webgpu without an adapter says so and uses the CPU', async () => {
 
 async function stopTest(name, { webgpu, backend, minAccuracy }) {
   // 6,400 training images: 100 batches, long enough to stop in the middle.
-  const { page, ctx, log } = await open(`?backend=${backend}&epochs=1&train_limit=6400&test_limit=500`, { webgpu });
+  const { page, ctx, log } = await open(`?backend=${backend}&epochs=1&batch=64&train_limit=6400&test_limit=500`, { webgpu });
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
     // Watch the main thread: the longest gap between animation frames while training runs.
@@ -602,7 +602,7 @@ test('memory does not grow across five training runs in one tab (CPU)', async ()
 
 test('a panic during the SVM fit keeps the whole trained CNN', async () => {
   // The features of 3,200 images and the λ search: a few seconds in which to interrupt the fit.
-  const { page, ctx, log } = await open('?backend=cpu&model=none&arch=one-conv&epochs=1&train_limit=3200&test_limit=500');
+  const { page, ctx, log } = await open('?backend=cpu&model=none&arch=one-conv&epochs=1&batch=64&train_limit=3200&test_limit=500');
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
     await page.click('#train-button');
