@@ -8,7 +8,7 @@ use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::model::Arch;
 use fashion_cnn::metrics::accuracy;
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
-use fashion_cnn::train::{Trainer, batch_tensors, infer_split};
+use fashion_cnn::train::{StatsRead, Trainer, batch_tensors, infer_split};
 use rand::SeedableRng;
 use std::ops::ControlFlow;
 use rand::rngs::SmallRng;
@@ -138,4 +138,25 @@ fn smoothing_and_weight_decay_change_training() {
     assert_ne!(plain, smooth);
     let norm = |w: &[f32]| w.iter().map(|x| x * x).sum::<f32>();
     assert!(norm(&decayed) < norm(&plain), "weight decay shrinks the weights: {} vs {}", norm(&decayed), norm(&plain));
+}
+
+/// The page keeps one step in flight (`begin_read`); on the CPU there is nothing to overlap,
+/// and a step's results must be there as soon as the step returns, equal to a plain read's.
+#[test]
+fn on_the_cpu_a_begun_read_is_ready_at_once() {
+    let device = Device::flex();
+    let split = &common::dataset().test;
+    let batch = Batch::gather(split, &(0..32).collect::<Vec<_>>(), None::<&mut SmallRng>);
+    // One trainer after the other: dropout draws from the device's seeded generator.
+    let mut begun = Trainer::new(Arch::ThreeConv, &device, 1e-3, 9);
+    let ready: Vec<_> = (0..2)
+        .map(|_| match begun.step(&batch).begin_read() {
+            StatsRead::Ready(Some(stats)) => stats.unwrap(),
+            _ => panic!("a CPU step's results are not ready when the step returns"),
+        })
+        .collect();
+    let mut plain = Trainer::new(Arch::ThreeConv, &device, 1e-3, 9);
+    let read: Vec<_> = (0..2).map(|_| pollster::block_on(plain.step(&batch).read()).unwrap()).collect();
+    assert_eq!(ready, read);
+    assert!(ready[1].loss < ready[0].loss, "the second step, on the same batch, has a lower loss: {ready:?}");
 }

@@ -35,10 +35,15 @@ async fn train_losses(device: Device) -> (f32, f32, Model) {
     let mut trainer = Trainer::new(Arch::ThreeConv, &device, 2e-3, 1);
     let mut rng = SmallRng::seed_from_u64(3);
     let mut losses = Vec::new();
+    // As the page trains: each step queued before the previous one's results are awaited.
+    let mut in_flight = None;
     for indices in epoch_batches(TRAINED, 64, &mut rng) {
         let batch = Batch::gather(&split, &indices, None::<&mut SmallRng>);
-        losses.push(trainer.step(&batch).read().await.unwrap().loss);
+        if let Some(read) = in_flight.replace(trainer.step(&batch).begin_read()) {
+            losses.push(read.await.unwrap().loss);
+        }
     }
+    losses.push(in_flight.unwrap().await.unwrap().loss);
     let first = losses[..3].iter().sum::<f32>() / 3.0;
     let last = losses[losses.len() - 5..].iter().sum::<f32>() / 5.0;
     (first, last, trainer.inference_model())
@@ -83,7 +88,28 @@ async fn check_explain(name: &str, model: &Model, device: &Device) {
     assert_eq!(first_filters(model).await.unwrap().values.len(), 32 * 9);
 }
 
+/// Reading a step's results while later steps are already queued (here all four) gives the
+/// numbers that reading each step before queueing the next gives: same seed, same batches.
+async fn check_one_step_in_flight(name: &str, device: &Device) {
+    let split = split();
+    let batches: Vec<Batch> =
+        (0..4).map(|b| Batch::gather(&split, &(b * 16..(b + 1) * 16).collect::<Vec<_>>(), None::<&mut SmallRng>)).collect();
+    let mut sequential = Trainer::new(Arch::ThreeConv, device, 2e-3, 5);
+    let mut one_by_one = Vec::new();
+    for batch in &batches {
+        one_by_one.push(sequential.step(batch).read().await.unwrap());
+    }
+    let mut pipelined = Trainer::new(Arch::ThreeConv, device, 2e-3, 5);
+    let reads: Vec<_> = batches.iter().map(|batch| pipelined.step(batch).begin_read()).collect();
+    for (i, read) in reads.into_iter().enumerate() {
+        let stats = read.await.unwrap();
+        assert!((stats.loss - one_by_one[i].loss).abs() < 1e-3, "{name}: step {i} loss {} vs {}", stats.loss, one_by_one[i].loss);
+        assert_eq!(stats.correct, one_by_one[i].correct, "{name}: step {i}");
+    }
+}
+
 async fn check_backend(name: &str, device: Device) {
+    check_one_step_in_flight(name, &device).await;
     let (first, last, model) = train_losses(device.clone()).await;
     check_explain(name, &model, &device).await;
     let (cnn, svm) = cnn_and_svm_accuracy(&model, &device).await;

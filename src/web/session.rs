@@ -5,7 +5,10 @@ use js_sys::{Array, Float64Array, Promise, Reflect, Uint8Array};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::Poll;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::MessageEvent;
@@ -23,7 +26,7 @@ use crate::model_file::{ModelFile, ModelInfo, read_weights};
 use crate::neighbours::FeatureIndex;
 use crate::settings::Settings;
 use crate::svm::SvmClassifier;
-use crate::train::{Trainer, infer_split, learning_rate};
+use crate::train::{StatsRead, Trainer, infer_split, learning_rate};
 
 #[derive(Default)]
 struct Session {
@@ -117,10 +120,9 @@ pub(super) async fn yield_now() {
 /// seconds, and the user should not wait for it to see Stop take effect; but the read must
 /// still complete before the device is used again (wgpu refuses a submit while its staging
 /// buffer is mapped), so it is not dropped.
-async fn unless_stopped<F: std::future::Future + Unpin>(fut: &mut F) -> Option<F::Output> {
-    use std::task::Poll;
+async fn unless_stopped<F: Future + Unpin>(fut: &mut F) -> Option<F::Output> {
     std::future::poll_fn(|cx| {
-        if let Poll::Ready(v) = std::pin::Pin::new(&mut *fut).poll(cx) {
+        if let Poll::Ready(v) = Pin::new(&mut *fut).poll(cx) {
             return Poll::Ready(Some(v));
         }
         if STOP.with(Cell::get) {
@@ -321,29 +323,50 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
     let mut last_checkpoint = Instant::now();
     let made_here = ModelInfo { settings: training_settings(query), made_by: "page".into(), ..ModelInfo::default() };
 
+    // One step in flight (`begin_read`): step k+1 is queued before step k's results are
+    // awaited, so the GPU is not idle while the worker handles k's numbers and builds k+2.
+    let mut in_flight: Option<StatsRead> = None;
+    let (mut queued, mut queued_images) = (0usize, 0usize);
+
     'epochs: for epoch in 0..settings.epochs {
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-        for indices in epoch_batches(n_train, settings.batch_size, &mut rng) {
-            if STOP.with(Cell::get) {
-                stopped = true;
-                break 'epochs;
-            }
-            trainer.lr = learning_rate(settings.lr, settings.lr_decay, settings.warmup, step, total_batches);
-            let batch = Batch::gather_augmented(&data.train, &indices, &settings.augmentation(), &mut rng);
-            let mut read = Box::pin(trainer.step(&batch).read());
-            let stats = match unless_stopped(&mut read).await {
-                Some(stats) => stats?,
+        // The `None` at the end drains the step in flight before the epoch's summary.
+        for indices in epoch_batches(n_train, settings.batch_size, &mut rng).into_iter().map(Some).chain([None]) {
+            let stop_now = STOP.with(Cell::get);
+            let next = match indices {
+                Some(indices) if !stop_now => {
+                    trainer.lr = learning_rate(settings.lr, settings.lr_decay, settings.warmup, queued, total_batches);
+                    let batch = Batch::gather_augmented(&data.train, &indices, &settings.augmentation(), &mut rng);
+                    let read = trainer.step(&batch).begin_read();
+                    queued += 1;
+                    queued_images += batch.len();
+                    Some(read)
+                }
+                _ => None,
+            };
+            let Some(mut read) = std::mem::replace(&mut in_flight, next) else {
+                if stop_now {
+                    stopped = true;
+                    break 'epochs;
+                }
+                continue;
+            };
+            let result = match unless_stopped(&mut read).await {
+                Some(result) => result,
                 // Stop arrived mid-batch: say so at once, let the batch finish and count it;
                 // the check at the top of the loop then ends training.
                 None => {
                     phase("evaluating", "Stopping: letting the batch in flight finish");
-                    read.await?
+                    read.await
                 }
             };
             // A cross-entropy over ten classes above 1e4 means the weights have blown up
             // (the stable log-softmax keeps it finite long after): stop as for NaN.
-            if !stats.loss.is_finite() || stats.loss > DIVERGED_LOSS {
-                return Err(format!(
+            let checked = result.and_then(|stats| {
+                if stats.loss.is_finite() && stats.loss <= DIVERGED_LOSS {
+                    return Ok(stats);
+                }
+                Err(format!(
                     "Training stopped: the loss became {} at epoch {}, batch {}, so training has diverged. The \
                      learning rate ({}) is probably too large: try one ten times smaller. {}",
                     if stats.loss.is_finite() { format!("{:.3e}", stats.loss) } else { stats.loss.to_string() },
@@ -351,8 +374,19 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
                     step % batches_per_epoch + 1,
                     settings.lr,
                     if SESSION.with(|s| s.borrow().model.is_some()) { "The previous model is kept." } else { "" }
-                ));
-            }
+                ))
+            });
+            let stats = match checked {
+                Ok(stats) => stats,
+                Err(message) => {
+                    // A read dropped unfinished leaves its staging buffer mapped, and wgpu then
+                    // refuses the next submit that copies into it: finish the one in flight.
+                    if let Some(next) = in_flight.take() {
+                        let _ = next.await;
+                    }
+                    return Err(message);
+                }
+            };
             step += 1;
             images_done += stats.size;
             if step == WARM_UP {
@@ -381,9 +415,10 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
                 );
                 pending.clear();
             }
-            if last_checkpoint.elapsed().as_secs_f64() >= CHECKPOINT_EVERY_SECONDS && step < total_batches {
-                let info = ModelInfo { trained_images: images_done, ..made_here.clone() };
-                checkpoint(&trainer.inference_model(), info, step, total_batches).await;
+            // The model includes the step in flight, so the checkpoint counts it.
+            if last_checkpoint.elapsed().as_secs_f64() >= CHECKPOINT_EVERY_SECONDS && queued < total_batches {
+                let info = ModelInfo { trained_images: queued_images, ..made_here.clone() };
+                checkpoint(&trainer.inference_model(), info, queued, total_batches).await;
                 last_checkpoint = Instant::now();
             }
             if last_yield.elapsed().as_millis() >= 30 {
