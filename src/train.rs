@@ -125,10 +125,11 @@ impl Trainer {
         Self::from_model(arch.init(&device), &device, lr)
     }
 
-    /// Continues training an existing model (for example one loaded from a file).
+    /// Continues training an existing model (for example one loaded from a file, or an
+    /// inference copy): `train()` turns gradients and training-mode layers back on.
     pub fn from_model(model: Model, device: &Device, lr: f64) -> Self {
         let device = device.clone().autodiff();
-        let model = model.to_device(&device);
+        let model = model.to_device(&device).train();
         Self {
             model: Some(model),
             // Keras' epsilon: Burn's default 1e-5 is a little more conservative than the

@@ -672,8 +672,13 @@ test('keyboard and screen readers: every control reachable and named, the pad dr
     await keys('ArrowUp', 23); await keys('ArrowRight', 5);
     await page.keyboard.press('Space'); await keys('ArrowDown', 10); await page.keyboard.press('Space');
     await predictionSet(page, 20_000);
+    // The pad answers while it is drawn: wait until the answer for the finished drawing is in
+    // (no new one for a second), or an answer to half the drawing may be read.
+    let seq;
+    do { seq = await attr(page, '#prediction', 'data-seq'); await page.waitForTimeout(1000); } while (seq !== await attr(page, '#prediction', 'data-seq'));
     const p = await prediction(page);
     await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, 'keyboard-sketch.png') });
+    check(p.label === 'Trouser', `the keyboard drawing of trousers read as ${p.label} (CNN head: ${p.cnnLabel})`);
     // Phone width: nothing wider than the screen.
     const phone = await open('?backend=cpu', { viewport: { width: 390, height: 844 } });
     try {
