@@ -89,17 +89,18 @@ async fn check_explain(name: &str, model: &Model, device: &Device) {
 }
 
 /// Reading a step's results while later steps are already queued (here all four) gives the
-/// numbers that reading each step before queueing the next gives: same seed, same batches.
+/// numbers that reading each step before queueing the next gives: same weights, same batches.
 async fn check_one_step_in_flight(name: &str, device: &Device) {
     let split = split();
     let batches: Vec<Batch> =
         (0..4).map(|b| Batch::gather(&split, &(b * 16..(b + 1) * 16).collect::<Vec<_>>(), None::<&mut SmallRng>)).collect();
+    // The same weights for both: a copy, as in the native test, not a second seeded init.
     let mut sequential = Trainer::new(Arch::ThreeConv, device, 2e-3, 5);
+    let mut pipelined = Trainer::from_model(sequential.inference_model(), device, 2e-3);
     let mut one_by_one = Vec::new();
     for batch in &batches {
         one_by_one.push(sequential.step(batch).read().await.unwrap());
     }
-    let mut pipelined = Trainer::new(Arch::ThreeConv, device, 2e-3, 5);
     let reads: Vec<_> = batches.iter().map(|batch| pipelined.step(batch).begin_read()).collect();
     for (i, read) in reads.into_iter().enumerate() {
         let stats = read.await.unwrap();
