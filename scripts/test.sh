@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One command for every test: installs what is missing (scripts/setup.sh --test), then runs
-#   1. native `cargo test`: dataset parsing, batching, augmentation, models, training steps
+#   0. `cargo fmt --check` and `cargo clippy -D warnings`, natively and for wasm32
+#   1. native `cargo test`: dataset parsing, batching, augmentation, models, training, the
+#      protocol's messages, the page's computations (src/view)
 #   2. `wasm-pack test --headless --chrome`: training in the browser on the CPU and on WebGPU
 #   3. `trunk build --release`, then the end-to-end tests in headless Chromium (tests/e2e)
 # Prints how long each step took. Screenshots of the e2e runs land in target/e2e/.
@@ -23,6 +25,9 @@ step() { # name command...
   timings+=("$name: $(( $(date +%s) - t0 )) s")
 }
 
+step "format" cargo fmt --check
+step "clippy (native)" cargo clippy --all-targets --features native -- -D warnings
+step "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
 step "native tests" cargo test
 step "browser tests (wasm-pack, CPU + WebGPU)" wasm-pack test --headless --chrome --release -- --test web
 step "release build (trunk)" trunk --skip-version-check build --release

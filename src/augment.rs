@@ -16,11 +16,8 @@ pub fn shift(src: &[u8], dst: &mut [u8], dx: i32, dy: i32) {
     for y in 0..side {
         for x in 0..side {
             let (sx, sy) = (x - dx, y - dy);
-            dst[(y * side + x) as usize] = if (0..side).contains(&sx) && (0..side).contains(&sy) {
-                src[(sy * side + sx) as usize]
-            } else {
-                0
-            };
+            dst[(y * side + x) as usize] =
+                if (0..side).contains(&sx) && (0..side).contains(&sy) { src[(sy * side + sx) as usize] } else { 0 };
         }
     }
 }

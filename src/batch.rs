@@ -2,8 +2,8 @@
 
 use crate::augment::Augmentation;
 use crate::dataset::{IMAGE_PIXELS, Split};
-use rand::{Rng, SeedableRng};
 use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
 
 /// Fashion-MNIST's training-set pixel mean and standard deviation (on the 0..1 scale); inputs
 /// are standardised with them so every architecture starts from well-scaled activations.
@@ -35,8 +35,15 @@ impl Batch {
     /// Gathers the listed items of `split`, shifted and flipped at random when `rng` is given.
     pub fn gather(split: &Split, indices: &[usize], rng: Option<&mut impl Rng>) -> Self {
         match rng {
-            Some(rng) => Self::gather_augmented(split, indices, &Augmentation { shift: true, flip: true, sketch: 0.0 }, rng),
-            None => Self::gather_augmented(split, indices, &Augmentation::default(), &mut rand::rngs::SmallRng::seed_from_u64(0)),
+            Some(rng) => {
+                Self::gather_augmented(split, indices, &Augmentation { shift: true, flip: true, sketch: 0.0 }, rng)
+            }
+            None => Self::gather_augmented(
+                split,
+                indices,
+                &Augmentation::default(),
+                &mut rand::rngs::SmallRng::seed_from_u64(0),
+            ),
         }
     }
 

@@ -10,18 +10,8 @@ pub const NUM_CLASSES: usize = 10;
 pub const TRAIN_COUNT: usize = 60_000;
 pub const TEST_COUNT: usize = 10_000;
 
-pub const CLASS_NAMES: [&str; NUM_CLASSES] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
+pub const CLASS_NAMES: [&str; NUM_CLASSES] =
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
 /// The standard file names, in the order `[train images, train labels, test images, test labels]`.
 pub const FILE_NAMES: [&str; 4] = [
@@ -52,9 +42,15 @@ impl fmt::Display for DatasetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use DatasetError::*;
         match self {
-            NotGzip { file } => write!(f, "{file} is not a gzip file (it may be an HTML error page or the wrong download)"),
-            Gzip { file, reason } => write!(f, "{file} could not be decompressed: {reason} (truncated or corrupt download?)"),
-            TooShort { file, len } => write!(f, "{file} is too short to be an IDX file ({len} bytes after decompression)"),
+            NotGzip { file } => {
+                write!(f, "{file} is not a gzip file (it may be an HTML error page or the wrong download)")
+            }
+            Gzip { file, reason } => {
+                write!(f, "{file} could not be decompressed: {reason} (truncated or corrupt download?)")
+            }
+            TooShort { file, len } => {
+                write!(f, "{file} is too short to be an IDX file ({len} bytes after decompression)")
+            }
             BadMagic { file, expected, found } => write!(
                 f,
                 "{file} has IDX magic number 0x{found:08x}, expected 0x{expected:08x}: this is not the right kind of file"
@@ -160,7 +156,7 @@ pub struct Split {
 impl Split {
     pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Self, DatasetError> {
         let n_images = images.len() / IMAGE_PIXELS;
-        if n_images != labels.len() || images.len() % IMAGE_PIXELS != 0 {
+        if n_images != labels.len() || !images.len().is_multiple_of(IMAGE_PIXELS) {
             return Err(DatasetError::CountMismatch { images: n_images, labels: labels.len() });
         }
         Ok(Self { images, labels })

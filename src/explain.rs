@@ -15,6 +15,9 @@ use burn::prelude::*;
 use crate::batch::normalize;
 use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 use crate::model::Model;
+// One argmax for the crate, so the CNN's class and the SVM's break ties alike; it lives in
+// `svm`, which has no Burn in it, so the page can use it too.
+pub use crate::svm::argmax;
 
 /// A stack of square maps, `count * side * side` values, row-major.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,10 +41,6 @@ impl Explanation {
     pub fn cnn_class(&self) -> usize {
         argmax(&self.probabilities)
     }
-}
-
-pub fn argmax(values: &[f32]) -> usize {
-    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(i, _)| i)
 }
 
 async fn read<const D: usize>(t: Tensor<D>, what: &str) -> Result<Vec<f32>, String> {

@@ -1,22 +1,37 @@
 //! Fashion-MNIST in the browser: a pure-Rust core (dataset, augmentation, batching, models,
-//! training, metrics, settings) that knows nothing of the web, and, for wasm32 only, the thin
-//! web layer in [`web`] that drives it from a page and a Web Worker.
+//! training, metrics, settings) that knows nothing of the web, and, for wasm32 only, the two
+//! web programs that drive it: the page (`page`) and the training worker (`worker`),
+//! which talk in the typed messages of [`protocol`].
 
 #![recursion_limit = "256"]
 
+// Feature `ml` (on by default) is everything that needs Burn: the networks, training,
+// explanations, and the worker. The page's own wasm is built without it (index.html), so that
+// none of Burn's code, nor the start-up registrations of its compiler crates, reach it.
+pub mod arch;
 pub mod augment;
 pub mod batch;
 pub mod dataset;
+#[cfg(feature = "ml")]
 pub mod explain;
 pub mod metrics;
+#[cfg(feature = "ml")]
 pub mod model;
 pub mod model_file;
 pub mod neighbours;
+// Made-up pictures: for the tests and the native command only, not the product's wasm.
+#[cfg(not(target_arch = "wasm32"))]
 pub mod pictures;
+pub mod protocol;
 pub mod settings;
 pub mod sketch;
 pub mod svm;
+#[cfg(feature = "ml")]
 pub mod train;
+pub mod view;
 
 #[cfg(target_arch = "wasm32")]
-pub mod web;
+pub mod page;
+
+#[cfg(all(target_arch = "wasm32", feature = "ml"))]
+pub mod worker;

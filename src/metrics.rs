@@ -59,14 +59,24 @@ impl ClassificationReport {
         let total: u32 = classes.iter().map(|c| c.support).sum();
         // Like scikit-learn, the macro average is over the classes that occur in the labels
         // or the predictions (a short test run may not contain all ten).
-        let occurs: [f64; NUM_CLASSES] =
-            std::array::from_fn(|c| if m[c].iter().sum::<u32>() + m.iter().map(|r| r[c]).sum::<u32>() > 0 { 1.0 } else { 0.0 });
+        let occurs: [f64; NUM_CLASSES] = std::array::from_fn(|c| {
+            if m[c].iter().sum::<u32>() + m.iter().map(|r| r[c]).sum::<u32>() > 0 { 1.0 } else { 0.0 }
+        });
         let average = |weights: [f64; NUM_CLASSES]| {
             let sum_w: f64 = weights.iter().sum();
             let avg = |f: fn(&ClassScores) -> f64| {
-                if sum_w == 0.0 { 0.0 } else { classes.iter().zip(&weights).map(|(c, w)| w * f(c)).sum::<f64>() / sum_w }
+                if sum_w == 0.0 {
+                    0.0
+                } else {
+                    classes.iter().zip(&weights).map(|(c, w)| w * f(c)).sum::<f64>() / sum_w
+                }
             };
-            ClassScores { precision: avg(|c| c.precision), recall: avg(|c| c.recall), f1: avg(|c| c.f1), support: total }
+            ClassScores {
+                precision: avg(|c| c.precision),
+                recall: avg(|c| c.recall),
+                f1: avg(|c| c.f1),
+                support: total,
+            }
         };
         Self {
             macro_avg: average(occurs),

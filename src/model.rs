@@ -7,65 +7,19 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use std::fmt;
-use std::str::FromStr;
 
 use crate::dataset::{IMAGE_SIDE, NUM_CLASSES};
 
-/// Which network to build.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Arch {
-    /// The original report's model: Conv(32) → MaxPool → Dense(128) → Dense(10).
-    OneConv,
-    /// The report's proposed model: three convolutions, Dense(64) → Dense(10).
-    ThreeConv,
-    /// Our default: two padded conv blocks with batch norm, Dense(128) with dropout.
-    #[default]
-    BnCnn,
-}
+pub use crate::arch::Arch;
 
 impl Arch {
-    pub const ALL: [Arch; 3] = [Arch::OneConv, Arch::ThreeConv, Arch::BnCnn];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Arch::OneConv => "one-conv",
-            Arch::ThreeConv => "three-conv",
-            Arch::BnCnn => "bn-cnn",
-        }
-    }
-
-    /// Width of the penultimate layer, the feature vector the SVM sees.
-    pub fn feature_dim(self) -> usize {
-        match self {
-            Arch::OneConv => 128,
-            Arch::ThreeConv => 64,
-            Arch::BnCnn => 128,
-        }
-    }
-
+    /// A freshly initialised network of this architecture on `device`.
     pub fn init(self, device: &Device) -> Model {
         match self {
             Arch::OneConv => Model::OneConv(OneConv::new(device)),
             Arch::ThreeConv => Model::ThreeConv(ThreeConv::new(device)),
             Arch::BnCnn => Model::BnCnn(BnCnn::new(device)),
         }
-    }
-}
-
-impl fmt::Display for Arch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Arch {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Arch::ALL.into_iter().find(|a| a.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Arch::ALL.iter().map(|a| a.name()).collect();
-            format!("unknown architecture \"{s}\": use one of {}", names.join(", "))
-        })
     }
 }
 
@@ -181,6 +135,9 @@ impl BnCnn {
 }
 
 /// Any of the architectures, as one module the optimizer and the record format can handle.
+// The variants are the networks themselves, held once per model: boxing them would only add
+// an indirection to every forward pass.
+#[allow(clippy::large_enum_variant)]
 #[derive(Module, Debug)]
 pub enum Model {
     OneConv(OneConv),

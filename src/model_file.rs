@@ -12,12 +12,10 @@
 //! info as `key=value` lines, tensor count (u32) then per tensor its rank, dims and `f32`
 //! values, an SVM flag (u8) and the SVM, and a CRC-32 of everything before it.
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::prelude::*;
 use std::fmt;
 
+use crate::arch::Arch;
 use crate::dataset::NUM_CLASSES;
-use crate::model::{Arch, Model};
 use crate::svm::{FeatureMap, FourierFeatures, LinearSvm, Standardizer, SvmClassifier};
 
 pub const MAGIC: &[u8; 12] = b"FMNIST-MODEL";
@@ -93,73 +91,89 @@ impl fmt::Display for FileError {
 
 impl std::error::Error for FileError {}
 
-/// Parameter shapes of `model`, in visiting order.
-pub fn shapes(model: &Model) -> Vec<Vec<usize>> {
-    struct Shapes(Vec<Vec<usize>>);
-    impl ModuleVisitor for Shapes {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            self.0.push(param.val().dims().to_vec());
-        }
-    }
-    let mut v = Shapes(Vec::new());
-    model.visit(&mut v);
-    v.0
-}
+// Reading weights off a model and building one from them needs Burn; the page's own wasm,
+// which only needs this module's limits, builds without it.
+#[cfg(feature = "ml")]
+pub use weights_io::{flat_parameters, read_weights, shapes};
 
-/// All parameters of `model` flattened into one tensor, so they come back in one read.
-pub fn flat_parameters(model: &Model) -> Tensor<1> {
-    struct Flat(Vec<Tensor<1>>);
-    impl ModuleVisitor for Flat {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let t = param.val();
-            let n = t.shape().num_elements();
-            self.0.push(t.reshape([n]));
-        }
-    }
-    let mut v = Flat(Vec::new());
-    model.visit(&mut v);
-    Tensor::cat(v.0, 0)
-}
+#[cfg(feature = "ml")]
+mod weights_io {
+    use super::{FileError, Weights};
+    use crate::model::Model;
+    use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+    use burn::prelude::*;
 
-/// Reads the weights of `model` back from its device.
-pub async fn read_weights(model: &Model) -> Result<Weights, String> {
-    let data = flat_parameters(model).into_data_async().await.map_err(|e| format!("reading the weights: {e:?}"))?;
-    let values = data.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("the weights: {e:?}"))?;
-    Ok(Weights { arch: model.arch(), shapes: shapes(model), values })
-}
-
-impl Weights {
-    /// A model of this architecture on `device` with these weights; refused unless every
-    /// parameter's shape is the architecture's.
-    pub fn build(&self, device: &Device) -> Result<Model, FileError> {
-        let fresh = self.arch.init(device);
-        let expected = shapes(&fresh);
-        if expected != self.shapes {
-            let detail = expected
-                .iter()
-                .zip(&self.shapes)
-                .position(|(a, b)| a != b)
-                .map_or(format!("{} parameters instead of {}", self.shapes.len(), expected.len()), |i| {
-                    format!("parameter {} is {:?}, not {:?}", i + 1, self.shapes[i], expected[i])
-                });
-            return Err(FileError::Invalid(format!("its weights do not fit the {} architecture: {detail}", self.arch)));
-        }
-        struct Load<'a> {
-            values: &'a [f32],
-            device: &'a Device,
-        }
-        impl ModuleMapper for Load<'_> {
-            fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-                param.map(|t| {
-                    let dims = t.dims();
-                    let n: usize = dims.iter().product();
-                    let (mine, rest) = self.values.split_at(n);
-                    self.values = rest;
-                    Tensor::<D>::from_data(TensorData::new(mine.to_vec(), dims), self.device)
-                })
+    /// Parameter shapes of `model`, in visiting order.
+    pub fn shapes(model: &Model) -> Vec<Vec<usize>> {
+        struct Shapes(Vec<Vec<usize>>);
+        impl ModuleVisitor for Shapes {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                self.0.push(param.val().dims().to_vec());
             }
         }
-        Ok(fresh.map(&mut Load { values: &self.values, device }))
+        let mut v = Shapes(Vec::new());
+        model.visit(&mut v);
+        v.0
+    }
+
+    /// All parameters of `model` flattened into one tensor, so they come back in one read.
+    pub fn flat_parameters(model: &Model) -> Tensor<1> {
+        struct Flat(Vec<Tensor<1>>);
+        impl ModuleVisitor for Flat {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                let t = param.val();
+                let n = t.shape().num_elements();
+                self.0.push(t.reshape([n]));
+            }
+        }
+        let mut v = Flat(Vec::new());
+        model.visit(&mut v);
+        Tensor::cat(v.0, 0)
+    }
+
+    /// Reads the weights of `model` back from its device.
+    pub async fn read_weights(model: &Model) -> Result<Weights, String> {
+        let data = flat_parameters(model).into_data_async().await.map_err(|e| format!("reading the weights: {e:?}"))?;
+        let values = data.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("the weights: {e:?}"))?;
+        Ok(Weights { arch: model.arch(), shapes: shapes(model), values })
+    }
+
+    impl Weights {
+        /// A model of this architecture on `device` with these weights; refused unless every
+        /// parameter's shape is the architecture's.
+        pub fn build(&self, device: &Device) -> Result<Model, FileError> {
+            let fresh = self.arch.init(device);
+            let expected = shapes(&fresh);
+            if expected != self.shapes {
+                let detail = expected
+                    .iter()
+                    .zip(&self.shapes)
+                    .position(|(a, b)| a != b)
+                    .map_or(format!("{} parameters instead of {}", self.shapes.len(), expected.len()), |i| {
+                        format!("parameter {} is {:?}, not {:?}", i + 1, self.shapes[i], expected[i])
+                    });
+                return Err(FileError::Invalid(format!(
+                    "its weights do not fit the {} architecture: {detail}",
+                    self.arch
+                )));
+            }
+            struct Load<'a> {
+                values: &'a [f32],
+                device: &'a Device,
+            }
+            impl ModuleMapper for Load<'_> {
+                fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+                    param.map(|t| {
+                        let dims = t.dims();
+                        let n: usize = dims.iter().product();
+                        let (mine, rest) = self.values.split_at(n);
+                        self.values = rest;
+                        Tensor::<D>::from_data(TensorData::new(mine.to_vec(), dims), self.device)
+                    })
+                }
+            }
+            Ok(fresh.map(&mut Load { values: &self.values, device }))
+        }
     }
 }
 
@@ -232,7 +246,8 @@ impl ModelFile {
         }
         // Checked before the contents are interpreted, so a damaged count cannot ask for
         // gigabytes of memory.
-        let body_end = length.checked_sub(4).filter(|&e| e >= r.at && length == bytes.len()).ok_or(FileError::Damaged)?;
+        let body_end =
+            length.checked_sub(4).filter(|&e| e >= r.at && length == bytes.len()).ok_or(FileError::Damaged)?;
         let mut crc = flate2::Crc::new();
         crc.update(&bytes[..body_end]);
         if crc.sum() != u32::from_le_bytes(bytes[body_end..].try_into().unwrap()) {

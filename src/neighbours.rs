@@ -22,13 +22,16 @@ fn unit(v: &[f32], mean: &[f32]) -> Vec<f32> {
 impl FeatureIndex {
     /// `features`: `n * dim` values, row `i` belonging to training image `i`.
     pub fn new(features: &[f32], dim: usize) -> Self {
-        assert!(dim > 0 && features.len() % dim == 0, "whole rows of {dim} features");
+        assert!(dim > 0 && features.len().is_multiple_of(dim), "whole rows of {dim} features");
         let n = (features.len() / dim).max(1) as f32;
         let mut mean = vec![0f32; dim];
         for row in features.chunks_exact(dim) {
             mean.iter_mut().zip(row).for_each(|(m, x)| *m += x / n);
         }
-        let rows = features.chunks_exact(dim).flat_map(|r| unit(r, &mean).into_iter().map(|x| (x * 127.0).round() as i8)).collect();
+        let rows = features
+            .chunks_exact(dim)
+            .flat_map(|r| unit(r, &mean).into_iter().map(|x| (x * 127.0).round() as i8))
+            .collect();
         Self { dim, mean, rows }
     }
 

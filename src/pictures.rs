@@ -8,7 +8,7 @@ use rand::{Rng, SeedableRng};
 
 pub use crate::augment::silhouette;
 use crate::dataset::IMAGE_SIDE;
-use crate::sketch::Gray;
+use crate::sketch::{Gray, SummedArea};
 
 /// The kinds of test picture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,8 +23,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] =
-        [Kind::Photo, Kind::Silhouette { dark_on_light: false }, Kind::Silhouette { dark_on_light: true }, Kind::Outline];
+    pub const ALL: [Kind; 4] = [
+        Kind::Photo,
+        Kind::Silhouette { dark_on_light: false },
+        Kind::Silhouette { dark_on_light: true },
+        Kind::Outline,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -59,7 +63,14 @@ pub fn enlarged(img: &[u8], scale: f32) -> Gray {
 
 /// Places `item` (coverage 0..1) with its top-left at (`left`, `top`) in a `w`x`h` picture:
 /// `paint(x, y, coverage)` gives each pixel's value (coverage 0 outside the item).
-pub fn compose(item: &Gray, w: usize, h: usize, left: usize, top: usize, paint: impl Fn(usize, usize, f32) -> f32) -> Gray {
+pub fn compose(
+    item: &Gray,
+    w: usize,
+    h: usize,
+    left: usize,
+    top: usize,
+    paint: impl Fn(usize, usize, f32) -> f32,
+) -> Gray {
     let mut pixels = vec![0f32; w * h];
     for y in 0..h {
         for x in 0..w {
@@ -76,28 +87,9 @@ pub fn compose(item: &Gray, w: usize, h: usize, left: usize, top: usize, paint: 
 pub fn outline(item: &Gray, width: usize) -> Gray {
     let (w, h) = (item.width, item.height);
     let mask: Vec<bool> = item.pixels.iter().map(|&c| c > 0.5).collect();
-    // Integral image: a pixel is deep inside when its (2r+1)² box lies wholly in the mask.
-    let mut sum = vec![0u32; (w + 1) * (h + 1)];
-    for y in 0..h {
-        for x in 0..w {
-            sum[(y + 1) * (w + 1) + x + 1] =
-                mask[y * w + x] as u32 + sum[y * (w + 1) + x + 1] + sum[(y + 1) * (w + 1) + x] - sum[y * (w + 1) + x];
-        }
-    }
-    let r = width as isize;
-    let pixels = (0..w * h)
-        .map(|i| {
-            if !mask[i] {
-                return 0.0;
-            }
-            let (x, y) = ((i % w) as isize, (i / w) as isize);
-            let (x0, y0) = ((x - r).max(0) as usize, (y - r).max(0) as usize);
-            let (x1, y1) = (((x + r + 1) as usize).min(w), ((y + r + 1) as usize).min(h));
-            let n = sum[y1 * (w + 1) + x1] + sum[y0 * (w + 1) + x0] - sum[y0 * (w + 1) + x1] - sum[y1 * (w + 1) + x0];
-            let touches_border = x - r < 0 || y - r < 0 || x + r + 1 > w as isize || y + r + 1 > h as isize;
-            if touches_border || n < ((x1 - x0) * (y1 - y0)) as u32 { 1.0 } else { 0.0 }
-        })
-        .collect();
+    // On the band: mask pixels within `width` of the background or of the picture's edge.
+    let sums = SummedArea::new(&mask, w, h);
+    let pixels = (0..w * h).map(|i| if mask[i] && !sums.covers(i % w, i / w, width) { 1.0 } else { 0.0 }).collect();
     Gray::new(w, h, pixels)
 }
 
@@ -135,7 +127,9 @@ pub fn render(img: &[u8], kind: Kind, rng: &mut impl Rng) -> Gray {
         Kind::Silhouette { dark_on_light: true } | Kind::Outline => {
             compose(&item, w, h, left, top, |_, _, c| paper * (1.0 - c) + ink * c)
         }
-        Kind::Silhouette { dark_on_light: false } => compose(&item, w, h, left, top, |_, _, c| ink * (1.0 - c) + paper * c),
+        Kind::Silhouette { dark_on_light: false } => {
+            compose(&item, w, h, left, top, |_, _, c| ink * (1.0 - c) + paper * c)
+        }
     };
     if kind == Kind::Photo {
         picture.pixels.iter_mut().for_each(|v| *v = (*v + noise.random_range(-0.03..0.03f32)).clamp(0.0, 1.0));

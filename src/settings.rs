@@ -1,7 +1,8 @@
 //! Run settings and their parsing from the page's URL query (`?arch=three-conv&epochs=2`).
 //! Invalid values are errors with a message meant for the user, never silently replaced.
 
-use crate::model::Arch;
+use crate::arch::Arch;
+use crate::dataset::{TEST_COUNT, TRAIN_COUNT};
 use crate::svm::{Kernel, SvmOptions};
 use std::str::FromStr;
 
@@ -124,6 +125,152 @@ impl Default for Settings {
     }
 }
 
+/// Limits of the settings the form shows; the parser enforces them and the form's inputs carry
+/// them as `min`/`max`, so they are written down here only.
+pub const EPOCHS_MAX: usize = 1000;
+pub const BATCH_MAX: usize = 4096;
+pub const LR_MAX: f64 = 100.0;
+pub const SVM_DIM_MAX: usize = 8192;
+pub const SVM_GAMMA_MAX: f64 = 1e3;
+pub const SVM_LAMBDA_MAX: f64 = 1e3;
+
+/// How a form field takes its value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FieldKind {
+    /// One of the listed values (a `<select>`).
+    Choice(&'static [&'static str]),
+    /// A whole number in `min..=max`.
+    Whole { min: usize, max: usize },
+    /// A number in `min..=max` (`min` is exclusive for the positive reals).
+    Real { min: f64, max: f64 },
+    /// A check box: `1` or `0`.
+    Flag,
+}
+
+/// One field of the page's training form: its URL key (also the input's id and name), label,
+/// kind, the placeholder shown when empty, and a one-line explanation (the tooltip).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Field {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub placeholder: &'static str,
+    pub help: &'static str,
+}
+
+const ARCH_NAMES: [&str; 3] = [Arch::ALL[0].name(), Arch::ALL[1].name(), Arch::ALL[2].name()];
+
+/// The training form, in order. Every key is one `from_query` reads.
+pub const FORM: &[Field] = &[
+    Field {
+        key: "arch",
+        label: "Model",
+        kind: FieldKind::Choice(&ARCH_NAMES),
+        placeholder: "",
+        help: "The network to train",
+    },
+    Field {
+        key: "epochs",
+        label: "Epochs",
+        kind: FieldKind::Whole { min: 1, max: EPOCHS_MAX },
+        placeholder: "",
+        help: "Passes over the training images",
+    },
+    Field {
+        key: "batch",
+        label: "Batch",
+        kind: FieldKind::Whole { min: 1, max: BATCH_MAX },
+        placeholder: "",
+        help: "Images per training step",
+    },
+    Field {
+        key: "lr",
+        label: "Learning rate",
+        kind: FieldKind::Real { min: 0.0, max: LR_MAX },
+        placeholder: "",
+        help: "Size of each step of the optimiser (Adam)",
+    },
+    Field {
+        key: "train_limit",
+        label: "Train images",
+        kind: FieldKind::Whole { min: 1, max: TRAIN_COUNT },
+        placeholder: "all 60,000",
+        help: "Train on the first N training images only",
+    },
+    Field {
+        key: "test_limit",
+        label: "Test images",
+        kind: FieldKind::Whole { min: 1, max: TEST_COUNT },
+        placeholder: "all 10,000",
+        help: "Evaluate on the first N test images only",
+    },
+    Field {
+        key: "augment",
+        label: "Augment (shifts, flips)",
+        kind: FieldKind::Flag,
+        placeholder: "",
+        help: "Random shifts and horizontal flips of the training images",
+    },
+    Field {
+        key: "sketch_aug",
+        label: "Sketch share",
+        kind: FieldKind::Real { min: 0.0, max: 1.0 },
+        placeholder: "",
+        help: "Share of training images replaced by a flat silhouette or an outline of the item, so the model also knows drawings",
+    },
+    Field {
+        key: "svm_kernel",
+        label: "SVM kernel",
+        kind: FieldKind::Choice(&["rbf", "linear"]),
+        placeholder: "",
+        help: "RBF (approximated with random Fourier features) or linear",
+    },
+    Field {
+        key: "svm_dim",
+        label: "Fourier features",
+        kind: FieldKind::Whole { min: 1, max: SVM_DIM_MAX },
+        placeholder: "",
+        help: "Random Fourier features of the RBF kernel's approximation",
+    },
+    Field {
+        key: "svm_gamma",
+        label: "RBF γ",
+        kind: FieldKind::Real { min: 0.0, max: SVM_GAMMA_MAX },
+        placeholder: "",
+        help: "Width of the RBF kernel",
+    },
+    Field {
+        key: "svm_lambda",
+        label: "SVM λ",
+        kind: FieldKind::Real { min: 0.0, max: SVM_LAMBDA_MAX },
+        placeholder: "auto (validation)",
+        help: "The SVM's regularisation; empty: chosen on held-out training features",
+    },
+];
+
+impl Settings {
+    /// The value `key` of [`FORM`] has in these settings, as the form shows it ("" = unset).
+    pub fn form_value(&self, key: &str) -> String {
+        let t = &self.train;
+        let opt = |v: Option<usize>| v.map_or(String::new(), |n| n.to_string());
+        match key {
+            "arch" => t.arch.name().to_string(),
+            "epochs" => t.epochs.to_string(),
+            "batch" => t.batch_size.to_string(),
+            "lr" => t.lr.to_string(),
+            "train_limit" => opt(t.train_limit),
+            "test_limit" => opt(t.test_limit),
+            "augment" => if t.augment { "1" } else { "0" }.to_string(),
+            "sketch_aug" => t.sketch_aug.to_string(),
+            "svm_kernel" => self.svm.kernel.name().to_string(),
+            "svm_dim" => self.svm.kernel.rbf_params().0.to_string(),
+            "svm_gamma" => self.svm.kernel.rbf_params().1.to_string(),
+            "svm_lambda" => self.svm.lambda.map_or(String::new(), |l| l.to_string()),
+            _ => String::new(),
+        }
+    }
+}
+
 fn parse_num<T: FromStr>(key: &str, value: &str, what: &str) -> Result<T, String> {
     value.trim().parse().map_err(|_| format!("{key}=\"{value}\" is not {what}"))
 }
@@ -145,7 +292,7 @@ fn flag(key: &str, value: &str) -> Result<bool, String> {
 
 fn positive_real(key: &str, value: &str, max: f64) -> Result<f64, String> {
     let x: f64 = parse_num(key, value, "a number")?;
-    if !(x > 0.0 && x <= max) || !x.is_finite() {
+    if x <= 0.0 || x > max || !x.is_finite() {
         return Err(format!("{key} must be a number above 0 and at most {max}"));
     }
     Ok(x)
@@ -198,27 +345,27 @@ impl Settings {
                     }
                     s.data_url = if value.ends_with('/') { value } else { format!("{value}/") };
                 }
-                "svm_lambda" => s.svm.lambda = Some(positive_real(&key, &value, 1e3)?),
+                "svm_lambda" => s.svm.lambda = Some(positive_real(&key, &value, SVM_LAMBDA_MAX)?),
                 "svm_kernel" => kernel = Some(value),
                 "svm_dim" => {
                     let d = positive(&key, &value)?;
-                    if d > 8192 {
-                        return Err("svm_dim must be at most 8192".into());
+                    if d > SVM_DIM_MAX {
+                        return Err(format!("svm_dim must be at most {SVM_DIM_MAX}"));
                     }
                     rbf_dim = Some(d);
                 }
-                "svm_gamma" => gamma = Some(positive_real(&key, &value, 1e3)? as f32),
+                "svm_gamma" => gamma = Some(positive_real(&key, &value, SVM_GAMMA_MAX)? as f32),
                 "svm_epochs" => s.svm.pegasos.epochs = positive(&key, &value)?.min(1000),
                 "svm_average" => s.svm.pegasos.average = flag(&key, &value)?,
                 "arch" => t.arch = value.parse()?,
-                "epochs" => t.epochs = positive(&key, &value)?.min(1000),
+                "epochs" => t.epochs = positive(&key, &value)?.min(EPOCHS_MAX),
                 "batch" => {
                     t.batch_size = positive(&key, &value)?;
-                    if t.batch_size > 4096 {
-                        return Err("batch must be at most 4096".into());
+                    if t.batch_size > BATCH_MAX {
+                        return Err(format!("batch must be at most {BATCH_MAX}"));
                     }
                 }
-                "lr" => t.lr = positive_real(&key, &value, 100.0)?,
+                "lr" => t.lr = positive_real(&key, &value, LR_MAX)?,
                 "augment" => t.augment = flag(&key, &value)?,
                 "sketch_aug" => {
                     t.sketch_aug = parse_num(&key, &value, "a share between 0 and 1")?;

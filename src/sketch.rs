@@ -102,7 +102,8 @@ fn reduce(p: &Gray, side: usize) -> Gray {
         return p.clone();
     }
     let scale = longest as f32 / side as f32;
-    let (w, h) = (((p.width as f32 / scale).round() as usize).max(1), ((p.height as f32 / scale).round() as usize).max(1));
+    let (w, h) =
+        (((p.width as f32 / scale).round() as usize).max(1), ((p.height as f32 / scale).round() as usize).max(1));
     let mut out = vec![0f32; w * h];
     for (y, row) in out.chunks_exact_mut(w).enumerate() {
         let (sy0, sy1) = ((y as f32 * scale) as usize, (((y + 1) as f32 * scale) as usize).clamp(1, p.height));
@@ -181,11 +182,12 @@ fn solve6(mut a: [[f64; 6]; 6], mut b: [f64; 6]) -> [f64; 6] {
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
+        let pivot_row = a[col];
         for row in 0..6 {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..6 {
-                    a[row][k] -= f * a[col][k];
+                let f = a[row][col] / pivot_row[col];
+                for (v, p) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                    *v -= f * p;
                 }
                 b[row] -= f * b[col];
             }
@@ -305,7 +307,8 @@ fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
 /// The pixels reachable from the picture's border without crossing `wall` (4-connected).
 pub(crate) fn reachable_from_border(wall: &[bool], w: usize, h: usize) -> Vec<bool> {
     let mut reached = vec![false; w * h];
-    let mut stack: Vec<usize> = (0..w).flat_map(|x| [x, (h - 1) * w + x]).chain((0..h).flat_map(|y| [y * w, y * w + w - 1])).collect();
+    let mut stack: Vec<usize> =
+        (0..w).flat_map(|x| [x, (h - 1) * w + x]).chain((0..h).flat_map(|y| [y * w, y * w + w - 1])).collect();
     while let Some(i) = stack.pop() {
         if reached[i] || wall[i] {
             continue;
@@ -330,43 +333,61 @@ pub(crate) fn reachable_from_border(wall: &[bool], w: usize, h: usize) -> Vec<bo
 
 /// Whether each pixel's (2r+1)² neighbourhood (clipped to the picture) holds any set pixel.
 fn box_any(set: &[bool], w: usize, h: usize, r: usize) -> Vec<bool> {
-    let sum = integral(set, w, h);
+    let sums = SummedArea::new(set, w, h);
     (0..w * h)
         .map(|i| {
             let (x, y) = (i % w, i / w);
-            let (x0, y0, x1, y1) = (x.saturating_sub(r), y.saturating_sub(r), (x + r + 1).min(w), (y + r + 1).min(h));
-            sum[y1 * (w + 1) + x1] + sum[y0 * (w + 1) + x0] > sum[y0 * (w + 1) + x1] + sum[y1 * (w + 1) + x0]
+            sums.count(x.saturating_sub(r), y.saturating_sub(r), x + r + 1, y + r + 1) > 0
         })
         .collect()
 }
 
-/// Summed-area table of a mask, `(w + 1) * (h + 1)`.
-fn integral(mask: &[bool], w: usize, h: usize) -> Vec<u32> {
-    let mut sum = vec![0u32; (w + 1) * (h + 1)];
-    for y in 0..h {
-        for x in 0..w {
-            sum[(y + 1) * (w + 1) + x + 1] =
-                mask[y * w + x] as u32 + sum[y * (w + 1) + x + 1] + sum[(y + 1) * (w + 1) + x] - sum[y * (w + 1) + x];
-        }
-    }
-    sum
+/// Pixels of `mask` whose whole (2r+1)² neighbourhood is in the mask.
+fn eroded_count(mask: &[bool], w: usize, h: usize, r: usize) -> usize {
+    let sums = SummedArea::new(mask, w, h);
+    (0..w * h).filter(|&i| sums.covers(i % w, i / w, r)).count()
 }
 
-/// Pixels of `mask` whose whole (2r+1)² neighbourhood is in the mask, by an integral image.
-fn eroded_count(mask: &[bool], w: usize, h: usize, r: usize) -> usize {
-    let sum = integral(mask, w, h);
-    let full = ((2 * r + 1) * (2 * r + 1)) as u32;
-    let mut count = 0;
-    for y in r..h.saturating_sub(r) {
-        for x in r..w.saturating_sub(r) {
-            let (x0, y0, x1, y1) = (x - r, y - r, x + r + 1, y + r + 1);
-            let n = sum[y1 * (w + 1) + x1] + sum[y0 * (w + 1) + x0] - sum[y0 * (w + 1) + x1] - sum[y1 * (w + 1) + x0];
-            if n == full {
-                count += 1;
+/// A summed-area table of a mask: how many pixels of any box are set, in four look-ups
+/// whatever the box's size.
+pub struct SummedArea {
+    width: usize,
+    height: usize,
+    /// `(width + 1) * (height + 1)`: set pixels above and left of each corner.
+    sums: Vec<u32>,
+}
+
+impl SummedArea {
+    /// `mask`: `width * height` pixels, row-major.
+    pub fn new(mask: &[bool], width: usize, height: usize) -> Self {
+        assert_eq!(mask.len(), width * height, "one value per pixel");
+        let stride = width + 1;
+        let mut sums = vec![0u32; stride * (height + 1)];
+        for y in 0..height {
+            let mut row = 0;
+            for x in 0..width {
+                row += mask[y * width + x] as u32;
+                sums[(y + 1) * stride + x + 1] = sums[y * stride + x + 1] + row;
             }
         }
+        Self { width, height, sums }
     }
-    count
+
+    /// Set pixels in columns `x0..x1` of rows `y0..y1`; the box is clipped to the mask.
+    pub fn count(&self, x0: usize, y0: usize, x1: usize, y1: usize) -> u32 {
+        let (x1, y1) = (x1.min(self.width), y1.min(self.height));
+        if x0 >= x1 || y0 >= y1 {
+            return 0;
+        }
+        let at = |x: usize, y: usize| self.sums[y * (self.width + 1) + x];
+        at(x1, y1) + at(x0, y0) - at(x0, y1) - at(x1, y0)
+    }
+
+    /// Whether the (2r+1)² square centred on (`x`, `y`) lies inside the picture and is all set.
+    pub fn covers(&self, x: usize, y: usize, r: usize) -> bool {
+        let inside = x >= r && y >= r && x + r < self.width && y + r < self.height;
+        inside && self.count(x - r, y - r, x + r + 1, y + r + 1) as usize == (2 * r + 1) * (2 * r + 1)
+    }
 }
 
 /// Fill level of an outline's inside: about the median brightness of garment pixels in

@@ -78,7 +78,7 @@ pub struct Standardizer {
 
 impl Standardizer {
     pub fn fit(features: &[f32], dim: usize) -> Self {
-        assert!(dim > 0 && features.len() % dim == 0, "features come in rows of dim");
+        assert!(dim > 0 && features.len().is_multiple_of(dim), "features come in rows of dim");
         let n = (features.len() / dim).max(1) as f64;
         let mut sum = vec![0f64; dim];
         let mut sq = vec![0f64; dim];
@@ -320,14 +320,17 @@ impl LinearSvm {
     }
 }
 
-pub fn argmax(v: &[f32]) -> usize {
-    let mut best = 0;
-    for (i, x) in v.iter().enumerate() {
-        if *x > v[best] {
-            best = i;
+/// The index of the largest value: the first of equal ones, so a tie goes to the lower class
+/// everywhere (the CNN's head, the SVM, the page). NaN is never the largest; 0 when there is
+/// no number at all.
+pub fn argmax(values: &[f32]) -> usize {
+    let mut best: Option<(usize, f32)> = None;
+    for (i, &v) in values.iter().enumerate() {
+        if !v.is_nan() && best.is_none_or(|(_, b)| v > b) {
+            best = Some((i, v));
         }
     }
-    best
+    best.map_or(0, |(i, _)| i)
 }
 
 /// Settings of one Pegasos run.
@@ -552,7 +555,8 @@ impl<'a> Fit<'a> {
         let mut order: Vec<usize> = (0..n).collect();
         order.shuffle(&mut SmallRng::seed_from_u64(options.pegasos.seed ^ 0x5eed));
         let searching = options.lambda.is_none() && options.grid.len() > 1;
-        let held = if searching { ((n as f64 * options.holdout).round() as usize).clamp(1, n.saturating_sub(1)) } else { 0 };
+        let held =
+            if searching { ((n as f64 * options.holdout).round() as usize).clamp(1, n.saturating_sub(1)) } else { 0 };
         let holdout_part = order[..held].to_vec();
         let fit_part = order[held..].to_vec();
         let per_run = |m: usize| (options.pegasos.epochs * m).div_ceil(options.pegasos.batch_size);
@@ -563,7 +567,18 @@ impl<'a> Fit<'a> {
             (options.lambda.unwrap_or(options.grid[0]), (0..n).collect())
         };
         let current = Pegasos::new(PegasosConfig { lambda: first, ..options.pegasos }, rows, labels, indices);
-        Self { rows, labels, options, fit_part, holdout_part, scores: Vec::new(), current, final_run: !searching, done_before: 0, total }
+        Self {
+            rows,
+            labels,
+            options,
+            fit_part,
+            holdout_part,
+            scores: Vec::new(),
+            current,
+            final_run: !searching,
+            done_before: 0,
+            total,
+        }
     }
 
     /// Fraction of all the fit's iterations done.
@@ -627,7 +642,12 @@ impl<'a> Fit<'a> {
         } else {
             self.final_run = true;
             let best = self.best_lambda();
-            Pegasos::new(PegasosConfig { lambda: best, ..config }, self.rows, self.labels, (0..self.rows.len()).collect())
+            Pegasos::new(
+                PegasosConfig { lambda: best, ..config },
+                self.rows,
+                self.labels,
+                (0..self.rows.len()).collect(),
+            )
         };
         self.current = next;
     }

@@ -1,12 +1,12 @@
 //! Explaining one image (probabilities, occlusion heatmap, first-layer maps) and the similarity search,
 //! with a bn-cnn trained briefly on real data.
-#![cfg(not(target_arch = "wasm32"))]
+#![cfg(all(not(target_arch = "wasm32"), feature = "ml"))]
 mod common;
 
 use burn::prelude::*;
 use fashion_cnn::batch::{Batch, epoch_batches};
-use fashion_cnn::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
-use fashion_cnn::explain::{explain, first_filters, occlusion};
+use fashion_cnn::dataset::{IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
+use fashion_cnn::explain::{Explanation, Maps, explain, first_filters, occlusion};
 use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::neighbours::FeatureIndex;
 use fashion_cnn::train::{Trainer, infer_split};
@@ -32,7 +32,9 @@ fn model() -> &'static Model {
 fn probabilities_and_features_match_the_batched_path() {
     let device = Device::flex();
     let test = &common::dataset().test;
-    let batched = pollster::block_on(infer_split(model(), test, 20, &device, 20, |_| async { ControlFlow::Continue(()) })).unwrap();
+    let batched =
+        pollster::block_on(infer_split(model(), test, 20, &device, 20, |_| async { ControlFlow::Continue(()) }))
+            .unwrap();
     let dim = Arch::BnCnn.feature_dim();
     for i in 0..20 {
         let e = pollster::block_on(explain(model(), test.image(i), &device)).unwrap();
@@ -66,10 +68,10 @@ fn heatmap_marks_the_pixels_the_answer_depends_on() {
         let prob_without = |centre: usize| {
             let (cx, cy) = ((centre % IMAGE_SIDE) as isize, (centre / IMAGE_SIDE) as isize);
             let mut masked = img.to_vec();
-            for p in 0..IMAGE_PIXELS {
+            for (p, v) in masked.iter_mut().enumerate() {
                 let (x, y) = ((p % IMAGE_SIDE) as isize, (p / IMAGE_SIDE) as isize);
                 if (x - cx).abs() <= 4 && (y - cy).abs() <= 4 {
-                    masked[p] = 0;
+                    *v = 0;
                 }
             }
             pollster::block_on(explain(model(), &masked, &device)).unwrap().probabilities[class]
@@ -108,7 +110,9 @@ fn nearest_training_images_share_the_query_label() {
     let device = Device::flex();
     let data = common::dataset();
     let n = 10_000;
-    let train = pollster::block_on(infer_split(model(), &data.train, n, &device, 500, |_| async { ControlFlow::Continue(()) })).unwrap();
+    let train =
+        pollster::block_on(infer_split(model(), &data.train, n, &device, 500, |_| async { ControlFlow::Continue(()) }))
+            .unwrap();
     let index = FeatureIndex::new(&train.features, train.feature_dim);
     assert_eq!(index.len(), n);
     let dim = train.feature_dim;
@@ -117,12 +121,16 @@ fn nearest_training_images_share_the_query_label() {
     // 2943 ties with 9999 here).
     for i in [0, 123, 9_999] {
         let hits = index.nearest(&train.features[i * dim..(i + 1) * dim], 3);
-        let own = hits.iter().find(|h| h.0 == i).unwrap_or_else(|| panic!("image {i} not among its 3 nearest: {hits:?}"));
+        let own =
+            hits.iter().find(|h| h.0 == i).unwrap_or_else(|| panic!("image {i} not among its 3 nearest: {hits:?}"));
         assert!(own.1 > 0.99 && hits[0].1 - own.1 < 2e-3, "image {i}: {hits:?}");
         assert!(hits[0].1 >= hits[1].1 && hits[1].1 >= hits[2].1);
     }
     // Test images: the labels of their eight nearest training images mostly agree with theirs.
-    let test = pollster::block_on(infer_split(model(), &data.test, 300, &device, 300, |_| async { ControlFlow::Continue(()) })).unwrap();
+    let test = pollster::block_on(infer_split(model(), &data.test, 300, &device, 300, |_| async {
+        ControlFlow::Continue(())
+    }))
+    .unwrap();
     let mut agree = 0;
     for i in 0..300 {
         let hits = index.nearest(&test.features[i * dim..(i + 1) * dim], 8);
@@ -132,3 +140,16 @@ fn nearest_training_images_share_the_query_label() {
     assert!(share > 0.7, "share of neighbours with the test image's label: {share:.3}");
 }
 
+#[test]
+fn the_cnn_class_of_a_tie_is_the_first_and_never_nan() {
+    let answer = |probabilities: [f32; NUM_CLASSES]| {
+        Explanation { probabilities, features: Vec::new(), first: Maps { count: 0, side: 0, values: Vec::new() } }
+            .cnn_class()
+    };
+    let mut p = [0.0; NUM_CLASSES];
+    (p[3], p[7]) = (0.5, 0.5);
+    assert_eq!(answer(p), 3);
+    p[0] = f32::NAN;
+    assert_eq!(answer(p), 3);
+    assert_eq!(answer([0.1; NUM_CLASSES]), 0);
+}

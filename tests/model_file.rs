@@ -50,7 +50,8 @@ fn saved() -> &'static (Model, SvmClassifier, ModelFile) {
             test_images: TEST,
             trained_images: TRAIN,
         };
-        let file = ModelFile { info, weights: pollster::block_on(read_weights(&model)).unwrap(), svm: Some(svm.clone()) };
+        let file =
+            ModelFile { info, weights: pollster::block_on(read_weights(&model)).unwrap(), svm: Some(svm.clone()) };
         (model, svm, file)
     })
 }

@@ -76,7 +76,10 @@ fn svm_settings_parse_in_any_order() {
     assert_eq!(s.svm.lambda, None, "λ is searched unless given");
     let s = Settings::from_query("svm_kernel=linear&svm_dim=256").unwrap();
     assert_eq!(s.svm.kernel, Kernel::Linear);
-    assert_eq!(Settings::default().svm.kernel, Kernel::Rbf { dim: Kernel::DEFAULT_RBF_DIM, gamma: Kernel::DEFAULT_GAMMA });
+    assert_eq!(
+        Settings::default().svm.kernel,
+        Kernel::Rbf { dim: Kernel::DEFAULT_RBF_DIM, gamma: Kernel::DEFAULT_GAMMA }
+    );
     assert!(Settings::default().train.lr_decay);
     assert!(!Settings::from_query("lr_decay=0").unwrap().train.lr_decay);
 }

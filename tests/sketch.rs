@@ -6,7 +6,7 @@ mod common;
 
 use fashion_cnn::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 use fashion_cnn::pictures::{self, silhouette};
-use fashion_cnn::sketch::{Gray, prepare};
+use fashion_cnn::sketch::{Gray, SummedArea, prepare};
 
 fn enlarged(img: &[u8], scale: usize) -> Gray {
     pictures::enlarged(img, scale as f32)
@@ -14,7 +14,15 @@ fn enlarged(img: &[u8], scale: usize) -> Gray {
 
 /// `item` (coverage) at (`left`, `top`) in a `w`x`h` picture with background `bg(x, y)` and
 /// the item's colour `ink`.
-fn compose(item: &Gray, w: usize, h: usize, left: usize, top: usize, bg: impl Fn(usize, usize) -> f32, ink: f32) -> Gray {
+fn compose(
+    item: &Gray,
+    w: usize,
+    h: usize,
+    left: usize,
+    top: usize,
+    bg: impl Fn(usize, usize) -> f32,
+    ink: f32,
+) -> Gray {
     pictures::compose(item, w, h, left, top, |x, y, c| bg(x, y) * (1.0 - c) + ink * c)
 }
 
@@ -97,7 +105,12 @@ fn check_like_original(name: &str, picture: impl Fn(&[u8]) -> Gray, min_corr: f6
 
 #[test]
 fn light_item_off_centre_on_black() {
-    check_like_original("off-centre", |img| compose(&enlarged(img, 4), 300, 240, 170, 20, |_, _| 0.0, 1.0), 0.85, false);
+    check_like_original(
+        "off-centre",
+        |img| compose(&enlarged(img, 4), 300, 240, 170, 20, |_, _| 0.0, 1.0),
+        0.85,
+        false,
+    );
 }
 
 #[test]
@@ -127,7 +140,11 @@ fn a_drawn_outline_is_filled_in() {
                 let (x, y) = (k % IMAGE_SIDE, k / IMAGE_SIDE);
                 let outside = |dx: isize, dy: isize| {
                     let (nx, ny) = (x as isize + dx, y as isize + dy);
-                    nx < 0 || ny < 0 || nx >= IMAGE_SIDE as isize || ny >= IMAGE_SIDE as isize || !mask[ny as usize * IMAGE_SIDE + nx as usize]
+                    nx < 0
+                        || ny < 0
+                        || nx >= IMAGE_SIDE as isize
+                        || ny >= IMAGE_SIDE as isize
+                        || !mask[ny as usize * IMAGE_SIDE + nx as usize]
                 };
                 let on_edge = mask[k] && (outside(1, 0) || outside(-1, 0) || outside(0, 1) || outside(0, -1));
                 if on_edge { 255 } else { 0 }
@@ -247,4 +264,39 @@ fn a_closed_drawing_is_filled() {
     line(&mut g, (168.0, 56.0), (182.0, t), 12.0);
     let p = prepare(&g);
     assert!(p.filled_outline, "a closed outline is filled");
+}
+
+/// Counts over every box, clipped or empty ones too, against counting pixel by pixel.
+#[test]
+fn summed_area_counts_match_counting_pixels() {
+    use rand::{Rng, SeedableRng};
+    let (w, h) = (9, 7);
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(3);
+    let mask: Vec<bool> = (0..w * h).map(|_| rng.random_bool(0.6)).collect();
+    let sums = SummedArea::new(&mask, w, h);
+    let at = |x: usize, y: usize| x < w && y < h && mask[y * w + x];
+    for (y0, y1) in (0..h + 2).flat_map(|a| (0..h + 3).map(move |b| (a, b))) {
+        for (x0, x1) in (0..w + 2).flat_map(|a| (0..w + 3).map(move |b| (a, b))) {
+            let slow = (y0..y1).flat_map(|y| (x0..x1).map(move |x| (x, y))).filter(|&(x, y)| at(x, y)).count();
+            assert_eq!(sums.count(x0, y0, x1, y1) as usize, slow, "box {x0}..{x1} x {y0}..{y1}");
+        }
+    }
+    for (x, y, r) in (0..w).flat_map(|x| (0..h).flat_map(move |y| (0..3).map(move |r| (x, y, r)))) {
+        let slow = x >= r && y >= r && (y - r..=y + r).all(|yy| (x - r..=x + r).all(|xx| at(xx, yy)));
+        assert_eq!(sums.covers(x, y, r), slow, "({x}, {y}) radius {r}");
+    }
+}
+
+#[test]
+fn an_outline_is_the_band_along_the_edge() {
+    // A 7x7 square at (2, 2) in an 11x11 picture: a pen of 1 leaves its outer ring, 24 pixels.
+    let in_square = |i: usize| (2..9).contains(&(i % 11)) && (2..9).contains(&(i / 11));
+    let square = Gray::new(11, 11, (0..121).map(|i| if in_square(i) { 1.0 } else { 0.0 }).collect());
+    let ring = pictures::outline(&square, 1);
+    let on = |x: usize, y: usize| ring.pixels[y * 11 + x] == 1.0;
+    assert_eq!(ring.pixels.iter().filter(|&&v| v == 1.0).count(), 24);
+    assert!(on(2, 2) && on(8, 5) && on(5, 8) && !on(3, 3) && !on(5, 5) && !on(1, 5));
+    // Where the item meets the picture's edge the band runs along that edge too.
+    let full = pictures::outline(&Gray::new(5, 5, vec![1.0; 25]), 1);
+    assert_eq!(full.pixels.iter().filter(|&&v| v == 1.0).count(), 16);
 }

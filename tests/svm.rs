@@ -3,8 +3,8 @@
 
 use fashion_cnn::dataset::NUM_CLASSES;
 use fashion_cnn::svm::{
-    FeatureMap, FourierFeatures, Fit, Kernel, LinearSvm, Pegasos, PegasosConfig, Rows, Standardizer, SvmOptions,
-    dot,
+    FeatureMap, Fit, FourierFeatures, Kernel, LinearSvm, Pegasos, PegasosConfig, Rows, Standardizer, SvmOptions,
+    argmax, dot,
 };
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -149,7 +149,10 @@ fn standardizer_centres_and_scales_to_unit_norm() {
 #[test]
 fn fourier_features_approximate_the_rbf_kernel() {
     let gamma = 0.5f32;
-    let map = FeatureMap { standardizer: Standardizer { mean: vec![0.0; 4], scale: vec![1.0; 4] }, fourier: Some(FourierFeatures::new(4, 8192, gamma, 9)) };
+    let map = FeatureMap {
+        standardizer: Standardizer { mean: vec![0.0; 4], scale: vec![1.0; 4] },
+        fourier: Some(FourierFeatures::new(4, 8192, gamma, 9)),
+    };
     let mut rng = SmallRng::seed_from_u64(4);
     for _ in 0..20 {
         let a: Vec<f32> = (0..4).map(|_| rng.random_range(-1.0..1.0)).collect();
@@ -234,9 +237,26 @@ fn lambda_search_scores_the_grid_and_keeps_the_best() {
 fn a_fixed_lambda_skips_the_search() {
     let (x, y) = blobs(20, 4, 0.3, 12);
     let rows = FeatureMap::fit(Kernel::Linear, &x, 4, 0).apply_all(&x, |_| {});
-    let mut fit = Fit::new(&rows, &y, SvmOptions { kernel: Kernel::Linear, lambda: Some(3e-3), ..SvmOptions::default() });
+    let mut fit =
+        Fit::new(&rows, &y, SvmOptions { kernel: Kernel::Linear, lambda: Some(3e-3), ..SvmOptions::default() });
     assert!(!fit.is_searching());
     while !fit.step(1000) {}
     assert!(fit.scores().is_empty());
     assert_eq!(fit.finish().1, 3e-3);
+}
+
+#[test]
+fn argmax_gives_ties_to_the_first_and_never_picks_nan() {
+    assert_eq!(argmax(&[0.1, 0.7, 0.7, 0.2]), 1);
+    assert_eq!(argmax(&[0.5; NUM_CLASSES]), 0);
+    assert_eq!(argmax(&[-0.0, 0.0]), 0, "equal numbers, though their bits differ");
+    assert_eq!(argmax(&[f32::NAN, 0.2, 0.9, 0.9]), 2);
+    assert_eq!(argmax(&[0.2, f32::NAN, 0.1]), 0);
+    assert_eq!(argmax(&[f32::NEG_INFINITY, f32::NEG_INFINITY, -1e30]), 2);
+    assert_eq!(argmax(&[f32::NEG_INFINITY; 3]), 0);
+    assert_eq!(argmax(&[f32::NAN, f32::NAN]), 0, "no number: the first class");
+    assert_eq!(argmax(&[]), 0);
+    // The SVM with nothing learnt scores every class alike: the first one.
+    let blank = LinearSvm { dim: 2, weights: vec![0.0; NUM_CLASSES * 3] };
+    assert_eq!(blank.predict(&[1.0, -1.0]), 0);
 }

@@ -5,13 +5,13 @@ mod common;
 use burn::module::Module;
 use burn::prelude::*;
 use fashion_cnn::batch::{Batch, epoch_batches};
-use fashion_cnn::model::Arch;
 use fashion_cnn::metrics::accuracy;
+use fashion_cnn::model::Arch;
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
 use fashion_cnn::train::{StatsRead, Trainer, batch_tensors, infer_split};
 use rand::SeedableRng;
-use std::ops::ControlFlow;
 use rand::rngs::SmallRng;
+use std::ops::ControlFlow;
 
 #[test]
 fn architectures_have_the_contract_parameter_counts() {
@@ -70,7 +70,10 @@ fn short_training_then_cnn_and_svm_predict_far_above_chance() {
         pollster::block_on(trainer.step(&Batch::gather(&data.train, &idx, Some(&mut rng))).read()).unwrap();
     }
     let model = trainer.inference_model();
-    let infer = |split, n| pollster::block_on(infer_split(&model, split, n, &device, 250, |_| async { ControlFlow::Continue(()) })).unwrap();
+    let infer = |split, n| {
+        pollster::block_on(infer_split(&model, split, n, &device, 250, |_| async { ControlFlow::Continue(()) }))
+            .unwrap()
+    };
     let test = infer(&data.test, 1000);
     let labels = &data.test.labels[..1000];
     assert_eq!((test.predictions.len(), test.features.len()), (1000, 1000 * Arch::ThreeConv.feature_dim()));
@@ -124,9 +127,17 @@ fn smoothing_and_weight_decay_change_training() {
         let mut trainer = Trainer::new(Arch::BnCnn, &Device::flex(), 2e-3, 1).with_regularization(smoothing, wd);
         let mut last = 0.0;
         for idx in batches.iter().chain(std::iter::repeat_n(&batches[0], 40)) {
-            last = pollster::block_on(trainer.step(&Batch::gather(split, idx, None::<&mut SmallRng>)).read()).unwrap().loss;
+            last = pollster::block_on(trainer.step(&Batch::gather(split, idx, None::<&mut SmallRng>)).read())
+                .unwrap()
+                .loss;
         }
-        (last, fashion_cnn::model_file::flat_parameters(&trainer.inference_model()).into_data().to_vec::<f32>().unwrap())
+        (
+            last,
+            fashion_cnn::model_file::flat_parameters(&trainer.inference_model())
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap(),
+        )
     };
     let (plain_loss, plain) = run(0.0, 0.0);
     let (smooth_loss, smooth) = run(0.1, 0.0);

@@ -13,8 +13,8 @@ use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
 use fashion_cnn::train::{Trainer, infer_split};
 use rand::SeedableRng;
-use std::ops::ControlFlow;
 use rand::rngs::SmallRng;
+use std::ops::ControlFlow;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -53,7 +53,8 @@ async fn train_losses(device: Device) -> (f32, f32, Model) {
 /// and returns the accuracy of the CNN head and of CNN+SVM on 1,000 images it never saw.
 async fn cnn_and_svm_accuracy(model: &Model, device: &Device) -> (f64, f64) {
     let split = split();
-    let train = infer_split(model, &split, TRAINED, device, 256, |_| async { ControlFlow::Continue(()) }).await.unwrap();
+    let train =
+        infer_split(model, &split, TRAINED, device, 256, |_| async { ControlFlow::Continue(()) }).await.unwrap();
     let options = SvmOptions::default();
     let map = FeatureMap::fit(options.kernel, &train.features, train.feature_dim, 1);
     let rows = map.apply_all(&train.features, |_| {});
@@ -62,11 +63,9 @@ async fn cnn_and_svm_accuracy(model: &Model, device: &Device) -> (f64, f64) {
     let (svm, _) = fit.finish();
 
     let held_out = 5000..6000;
-    let unseen = Split::new(
-        held_out.clone().flat_map(|i| split.image(i).to_vec()).collect(),
-        split.labels[held_out].to_vec(),
-    )
-    .unwrap();
+    let unseen =
+        Split::new(held_out.clone().flat_map(|i| split.image(i).to_vec()).collect(), split.labels[held_out].to_vec())
+            .unwrap();
     let test = infer_split(model, &unseen, 1000, device, 250, |_| async { ControlFlow::Continue(()) }).await.unwrap();
     let svm_predictions = svm.predict_rows(&map.apply_all(&test.features, |_| {}));
     (accuracy(&test.predictions, &unseen.labels), accuracy(&svm_predictions, &unseen.labels))
@@ -92,8 +91,9 @@ async fn check_explain(name: &str, model: &Model, device: &Device) {
 /// numbers that reading each step before queueing the next gives: same weights, same batches.
 async fn check_one_step_in_flight(name: &str, device: &Device) {
     let split = split();
-    let batches: Vec<Batch> =
-        (0..4).map(|b| Batch::gather(&split, &(b * 16..(b + 1) * 16).collect::<Vec<_>>(), None::<&mut SmallRng>)).collect();
+    let batches: Vec<Batch> = (0..4)
+        .map(|b| Batch::gather(&split, &(b * 16..(b + 1) * 16).collect::<Vec<_>>(), None::<&mut SmallRng>))
+        .collect();
     // The same weights for both: a copy, as in the native test, not a second seeded init.
     let mut sequential = Trainer::new(Arch::ThreeConv, device, 2e-3, 5);
     let mut pipelined = Trainer::from_model(sequential.inference_model(), device, 2e-3);
@@ -104,7 +104,12 @@ async fn check_one_step_in_flight(name: &str, device: &Device) {
     let reads: Vec<_> = batches.iter().map(|batch| pipelined.step(batch).begin_read()).collect();
     for (i, read) in reads.into_iter().enumerate() {
         let stats = read.await.unwrap();
-        assert!((stats.loss - one_by_one[i].loss).abs() < 1e-3, "{name}: step {i} loss {} vs {}", stats.loss, one_by_one[i].loss);
+        assert!(
+            (stats.loss - one_by_one[i].loss).abs() < 1e-3,
+            "{name}: step {i} loss {} vs {}",
+            stats.loss,
+            one_by_one[i].loss
+        );
         assert_eq!(stats.correct, one_by_one[i].correct, "{name}: step {i}");
     }
 }

@@ -21,19 +21,20 @@ mod native {
     use fashion_cnn::batch::{Batch, epoch_batches};
     use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, IMAGE_PIXELS, Split};
     use fashion_cnn::explain::argmax;
+    use fashion_cnn::metrics::accuracy;
     use fashion_cnn::model::Model;
     use fashion_cnn::model_file::{ModelFile, ModelInfo, read_weights};
     use fashion_cnn::pictures::{Kind, render};
-    use fashion_cnn::sketch::prepare;
-    use fashion_cnn::metrics::accuracy;
     use fashion_cnn::settings::Settings;
+    use fashion_cnn::sketch::prepare;
     use fashion_cnn::svm::{FeatureMap, Fit, SvmClassifier, SvmOptions};
-    use fashion_cnn::train::{Inference, Trainer, infer_split, learning_rate};
+    use fashion_cnn::train::driver::{self, BatchReport, Clock, EpochReport, Options, Reporter, RunShape};
+    use fashion_cnn::train::{Inference, Trainer, infer_split};
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
     use std::io::Write;
     use std::ops::ControlFlow;
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::time::Instant;
 
     struct Args {
@@ -91,10 +92,21 @@ mod native {
         let data = data
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
-        Ok(Args { settings: Settings::from_query(&query)?, query, data, features, load_features, pictures, save_model, load_model, write_pictures, profile })
+        Ok(Args {
+            settings: Settings::from_query(&query)?,
+            query,
+            data,
+            features,
+            load_features,
+            pictures,
+            save_model,
+            load_model,
+            write_pictures,
+            profile,
+        })
     }
 
-    fn load(dir: &PathBuf) -> Result<FashionMnist, String> {
+    fn load(dir: &Path) -> Result<FashionMnist, String> {
         let files: Vec<Vec<u8>> = FILE_NAMES
             .iter()
             .map(|n| std::fs::read(dir.join(n)).map_err(|e| format!("{}: {e}", dir.join(n).display())))
@@ -209,7 +221,13 @@ mod native {
 
     /// Sketch-pad accuracy: each of the first `n` test images drawn as each kind of picture
     /// (random size, position, lighting), prepared as the page prepares an upload, classified.
-    fn measure_pictures(model: &Model, svm: &SvmClassifier, test: &Split, n: usize, dir: Option<&std::path::Path>) -> Result<(), String> {
+    fn measure_pictures(
+        model: &Model,
+        svm: &SvmClassifier,
+        test: &Split,
+        n: usize,
+        dir: Option<&std::path::Path>,
+    ) -> Result<(), String> {
         let device = Device::flex();
         let n = n.min(test.len());
         let labels = test.labels[..n].to_vec();
@@ -224,7 +242,8 @@ mod native {
                 if let Some(dir) = dir {
                     let slug = kind.name().replace([' ', ','], "-").replace("--", "-");
                     let path = dir.join(format!("{slug}.{i:04}.{}.png", test.labels[i]));
-                    std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, png(&picture)))
+                    std::fs::create_dir_all(dir)
+                        .and_then(|_| std::fs::write(&path, png(&picture)))
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                 }
                 let prepared = prepare(&picture);
@@ -236,7 +255,9 @@ mod native {
         }
         for (name, images, filled) in rows {
             let split = Split::new(images, labels.clone()).map_err(|e| e.to_string())?;
-            let inf = pollster::block_on(infer_split(model, &split, n, &device, 500, |_| async { ControlFlow::Continue(()) }))?;
+            let inf = pollster::block_on(infer_split(model, &split, n, &device, 500, |_| async {
+                ControlFlow::Continue(())
+            }))?;
             let svm_predictions: Vec<u8> =
                 inf.features.chunks_exact(inf.feature_dim).map(|f| argmax(&svm.scores(f)) as u8).collect();
             println!(
@@ -320,9 +341,13 @@ mod native {
         let device = Device::flex();
         let (model, seen) = match loaded {
             Some(file) => (file.weights.build(&device).map_err(|e| e.to_string())?, file.info.trained_images),
-            None => (train(args, &data.train, &device)?, data.train.len() * t.epochs),
+            None => train(args, &data.train, &device)?,
         };
-        let infer = |split: &Split| pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async { ControlFlow::Continue(()) }));
+        let infer = |split: &Split| {
+            pollster::block_on(infer_split(&model, split, split.len(), &device, 500, |_| async {
+                ControlFlow::Continue(())
+            }))
+        };
         let test = infer(&data.test)?;
         let train = infer(&data.train)?;
         if let Some(path) = &args.features {
@@ -333,46 +358,59 @@ mod native {
         Ok((model, seen, (train, data.train.labels), (test, data.test.labels)))
     }
 
-    fn train(args: &Args, data: &Split, device: &Device) -> Result<Model, String> {
-        let t = &args.settings.train;
-        let mut trainer = Trainer::new(t.arch, device, t.lr, t.seed).with_regularization(t.smoothing, t.weight_decay);
-        let mut rng = SmallRng::seed_from_u64(t.seed);
-        let started = Instant::now();
-        let n = data.len();
-        for epoch in 0..t.epochs {
-            let (mut loss, mut correct) = (0.0f64, 0usize);
-            let batches = epoch_batches(n, t.batch_size, &mut rng);
-            let count = batches.len();
-            for (i, indices) in batches.into_iter().enumerate() {
-                trainer.lr = learning_rate(t.lr, t.lr_decay, t.warmup, epoch * count + i, t.epochs * count);
-                let batch = Batch::gather_augmented(data, &indices, &t.augmentation(), &mut rng);
-                let stats = pollster::block_on(trainer.step(&batch).read())?;
-                loss += stats.loss as f64 * stats.size as f64;
-                correct += stats.correct;
-                if i % 100 == 0 {
-                    eprint!("\repoch {} batch {i}/{count} loss {:.4}   ", epoch + 1, stats.loss);
-                    let _ = std::io::stderr().flush();
-                }
-            }
-            eprintln!(
-                "\repoch {}: loss {:.4}, train accuracy {:.4}, {:.0} s",
-                epoch + 1,
-                loss / n as f64,
-                correct as f64 / n as f64,
-                started.elapsed().as_secs_f64()
-            );
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "{} trained on {n} images x {} epochs in {seconds:.0} s ({:.0} images/s)",
-            t.arch,
-            t.epochs,
-            (n * t.epochs) as f64 / seconds
-        );
-        Ok(trainer.inference_model())
+    /// Prints the run's progress on the terminal.
+    struct Console {
+        started: Instant,
+        batches_per_epoch: usize,
     }
 
-    fn read_features(path: &PathBuf) -> std::io::Result<(Labelled, Labelled)> {
+    impl Reporter for Console {
+        fn start(&mut self, shape: &RunShape) {
+            self.batches_per_epoch = shape.batches_per_epoch;
+        }
+
+        fn batch(&mut self, b: &BatchReport) {
+            let i = (b.step - 1) % self.batches_per_epoch.max(1);
+            if i % 100 == 0 {
+                eprint!("\repoch {} batch {i}/{} loss {:.4}   ", b.epoch, self.batches_per_epoch, b.loss);
+                let _ = std::io::stderr().flush();
+            }
+        }
+
+        fn epoch(&mut self, e: &EpochReport) {
+            let seconds = self.started.elapsed().as_secs_f64();
+            eprintln!("\repoch {}: loss {:.4}, train accuracy {:.4}, {seconds:.0} s", e.epoch, e.loss, e.accuracy);
+        }
+    }
+
+    struct SystemClock(Instant);
+
+    impl Clock for SystemClock {
+        fn seconds(&self) -> f64 {
+            self.0.elapsed().as_secs_f64()
+        }
+    }
+
+    /// Trains with the page's own driver; returns the model and the images it was trained on.
+    fn train(args: &Args, data: &Split, device: &Device) -> Result<(Model, usize), String> {
+        let t = &args.settings.train;
+        let mut console = Console { started: Instant::now(), batches_per_epoch: 0 };
+        let (clock, options) = (SystemClock(Instant::now()), Options::default());
+        let run = driver::train(device, data, t, &options, &mut console, &clock);
+        // The CPU's reads are ready at once: nothing here ever waits.
+        let outcome = pollster::block_on(run).map_err(|e| e.to_string())?;
+        println!(
+            "{} trained on {} images x {} epochs in {:.0} s ({:.0} images/s)",
+            t.arch,
+            data.len(),
+            t.epochs,
+            outcome.seconds,
+            outcome.images_per_second
+        );
+        Ok((outcome.model, outcome.images))
+    }
+
+    fn read_features(path: &Path) -> std::io::Result<(Labelled, Labelled)> {
         let bytes = std::fs::read(path)?;
         let mut at = 0;
         let mut take = |n: usize| {
@@ -383,7 +421,8 @@ mod native {
         let mut split = || {
             let n = u32::from_le_bytes(take(4).try_into().unwrap()) as usize;
             let dim = u32::from_le_bytes(take(4).try_into().unwrap()) as usize;
-            let features = take(n * dim * 4).chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+            let features =
+                take(n * dim * 4).chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
             let labels = take(n).to_vec();
             let predictions = take(n).to_vec();
             (Inference { predictions, features, feature_dim: dim }, labels)
@@ -394,7 +433,7 @@ mod native {
     }
 
     /// Per split: n, dim (u32 LE), n*dim f32 LE features, n labels, n head predictions.
-    fn write_features(path: &PathBuf, splits: &[(&Inference, &Vec<u8>)]) -> std::io::Result<()> {
+    fn write_features(path: &Path, splits: &[(&Inference, &[u8])]) -> std::io::Result<()> {
         let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
         for (inf, labels) in splits {
             out.write_all(&(labels.len() as u32).to_le_bytes())?;

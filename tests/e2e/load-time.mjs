@@ -9,7 +9,11 @@ import { ROOT, open, shutdown } from './harness.mjs';
 
 const DIST = path.resolve(ROOT, process.env.DIST || 'dist');
 const gz = (f) => zlib.gzipSync(fs.readFileSync(path.join(DIST, f)), { level: 9 }).length;
-const out = { wasm_bytes: fs.statSync(path.join(DIST, 'fashion-cnn_bg.wasm')).size, wasm_gzip_bytes: gz('fashion-cnn_bg.wasm'),
+// Both programs, by their hashed names: the page's own wasm and the training worker's.
+const find = (re) => fs.readdirSync(DIST).find((f) => re.test(f));
+const [pageWasm, workerWasm] = [find(/^page-.*_bg\.wasm$/), find(/^fashion-worker-.*_bg\.wasm$/)];
+const out = { page_wasm_bytes: fs.statSync(path.join(DIST, pageWasm)).size, page_wasm_gzip_bytes: gz(pageWasm),
+  worker_wasm_bytes: fs.statSync(path.join(DIST, workerWasm)).size, worker_wasm_gzip_bytes: gz(workerWasm),
   model_bytes: fs.statSync(path.join(DIST, 'pretrained.fmnist')).size, model_gzip_bytes: gz('pretrained.fmnist') };
 
 for (const [name, query, webgpu] of [['cpu', '?backend=cpu', false], ['auto (WebGPU adapter)', '?', true]]) {

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
-use super::messages::scope;
+use super::send::scope;
 use crate::dataset::FILE_NAMES;
 
 /// Sizes of the official gzip files, used for the progress bar when a server sends no
@@ -88,7 +88,8 @@ pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Re
             if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
                 break;
             }
-            let value: Uint8Array = Reflect::get(&chunk, &"value".into()).map_err(|e| js_err(&url, e))?.unchecked_into();
+            let value: Uint8Array =
+                Reflect::get(&chunk, &"value".into()).map_err(|e| js_err(&url, e))?.unchecked_into();
             let start = bytes.len();
             bytes.resize(start + value.length() as usize, 0);
             value.copy_to(&mut bytes[start..]);

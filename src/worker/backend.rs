@@ -8,14 +8,14 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::messages::scope;
+use super::send::scope;
+use crate::protocol::BackendKind;
 use crate::settings::BackendChoice;
 
 #[derive(Clone)]
 pub struct Chosen {
     pub device: Device,
-    /// `webgpu` or `cpu`, as `#backend[data-backend]` reports it.
-    pub kind: &'static str,
+    pub kind: BackendKind,
     /// Human-readable description, such as the adapter's name.
     pub label: String,
     /// Set when the request could not be honoured (WebGPU asked for, CPU given).
@@ -37,7 +37,8 @@ async fn probe_adapter() -> Result<String, String> {
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser exposes no WebGPU (navigator.gpu is missing)".into());
     }
-    let request: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
+    let request: Function =
+        get(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
     let promise: Promise = request.call0(&gpu).map_err(|e| format!("requestAdapter failed: {e:?}"))?.unchecked_into();
     let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter failed: {e:?}"))?;
     if adapter.is_null() || adapter.is_undefined() {
@@ -49,7 +50,9 @@ async fn probe_adapter() -> Result<String, String> {
         .filter_map(|k| get(&info, k).as_string().filter(|s| !s.is_empty()))
         .collect::<Vec<_>>()
         .join(" ");
-    if get(&info, "isFallbackAdapter").as_bool() == Some(true) || get(&adapter, "isFallbackAdapter").as_bool() == Some(true) {
+    if get(&info, "isFallbackAdapter").as_bool() == Some(true)
+        || get(&adapter, "isFallbackAdapter").as_bool() == Some(true)
+    {
         label.push_str(" (software fallback adapter)");
     }
     Ok(if label.trim().is_empty() { "WebGPU adapter".into() } else { label })
@@ -60,23 +63,23 @@ async fn webgpu() -> Result<(Device, String), String> {
         return Ok(found);
     }
     let label = probe_adapter().await?;
-    let device = Device::wgpu_options()
-        .init_async()
-        .await
-        .map_err(|e| format!("WebGPU device could not be started: {e:?}"))?;
+    let device =
+        Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU device could not be started: {e:?}"))?;
     WEBGPU.with(|w| *w.borrow_mut() = Some((device.clone(), label.clone())));
     Ok((device, label))
 }
 
 fn cpu(warning: Option<String>) -> Chosen {
-    Chosen { device: Device::flex(), kind: "cpu", label: "CPU (Burn flex, WebAssembly)".into(), warning }
+    Chosen { device: Device::flex(), kind: BackendKind::Cpu, label: "CPU (Burn flex, WebAssembly)".into(), warning }
 }
 
 pub async fn choose(choice: BackendChoice) -> Chosen {
     match choice {
         BackendChoice::Cpu => cpu(None),
         BackendChoice::Auto | BackendChoice::WebGpu => match webgpu().await {
-            Ok((device, label)) => Chosen { device, kind: "webgpu", label: format!("WebGPU: {label}"), warning: None },
+            Ok((device, label)) => {
+                Chosen { device, kind: BackendKind::WebGpu, label: format!("WebGPU: {label}"), warning: None }
+            }
             Err(why) if choice == BackendChoice::WebGpu => {
                 cpu(Some(format!("WebGPU was requested but is not available: {why}. Training on the CPU instead.")))
             }

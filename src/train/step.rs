@@ -1,12 +1,11 @@
-//! The training step (forward, cross-entropy, backward, Adam) and batched inference, written
-//! by hand because burn-train's Learner needs threads that a browser does not have.
+//! The training step (forward, cross-entropy, backward, Adam) and batched inference.
 //!
 //! Every read of a result goes through `into_data_async`: WebGPU in a browser can only be read
 //! asynchronously, and on the CPU the future is ready at once, so one code path serves both.
 
+use burn::module::Module;
 use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
-use burn::module::Module;
 use burn::prelude::*;
 use std::future::Future;
 use std::ops::ControlFlow;
@@ -20,10 +19,7 @@ use crate::model::{Arch, Model};
 /// Turns a batch into the model's input `[n, 1, 28, 28]` and its targets `[n]`.
 pub fn batch_tensors(batch: &Batch, device: &Device) -> (Tensor<4>, Tensor<1, Int>) {
     let n = batch.len();
-    let images = Tensor::<4>::from_data(
-        TensorData::new(batch.pixels.clone(), [n, 1, IMAGE_SIDE, IMAGE_SIDE]),
-        device,
-    );
+    let images = Tensor::<4>::from_data(TensorData::new(batch.pixels.clone(), [n, 1, IMAGE_SIDE, IMAGE_SIDE]), device);
     let labels = Tensor::<1, Int>::from_data(TensorData::new(batch.labels.clone(), [n]), device);
     (images, labels)
 }

@@ -1,0 +1,232 @@
+//! The answer to a drawing or picture: `#prediction` (its text and data attributes), the
+//! 28x28 image the model sees, bars for both classifiers, the occlusion heatmap, the first
+//! layer's filters and activation maps, and the nearest training images.
+
+use wasm_bindgen::Clamped;
+use web_sys::{HtmlCanvasElement, HtmlElement, ImageData};
+
+use super::dom::{by_id, context_2d, create, create_text, el, set_data, set_text};
+use super::pad;
+use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIDE, TRAIN_COUNT};
+use crate::protocol::{Answer, MapStack, Neighbours, Prediction};
+use crate::view::bars::{self, Scale};
+use crate::view::colour;
+use crate::view::format::{thousands, to_fixed};
+
+const NO_MODEL: &str = "No model yet: press Train above, or load a model file, and the pad will classify with it.";
+const EMPTY: &str = "Nothing stands out from the background: draw darker or bigger, or choose another picture.";
+const NO_SVM: &str = "The SVM is fitted after training finishes.";
+/// The side of a neighbour's tile: the image at twice its size.
+const TILE_SIDE: u32 = 2 * IMAGE_SIDE as u32;
+/// Space around each filter in its cell of `#filters`, in canvas pixels.
+const FILTER_MARGIN: f64 = 2.0;
+
+fn class_name(class: usize) -> &'static str {
+    CLASS_NAMES.get(class).copied().unwrap_or("?")
+}
+
+fn canvas(id: &str) -> HtmlCanvasElement {
+    by_id(id)
+}
+
+/// No answer: `text` in `#prediction`, its class attributes gone, the pictures and bars empty.
+pub fn show_nothing(text: &str) {
+    let prediction = el("prediction");
+    for name in ["class", "label", "cnn-class", "cnn-label", "millis", "heat-millis"] {
+        set_data(&prediction, name, None);
+    }
+    prediction.set_text_content(Some(text));
+    for id in ["cnn-bars", "svm-bars", "neighbours"] {
+        el(id).replace_children_with_node_0();
+    }
+    for id in ["model-view", "heatmap", "activations"] {
+        let c = canvas(id);
+        context_2d(&c).clear_rect(0.0, 0.0, f64::from(c.width()), f64::from(c.height()));
+    }
+}
+
+/// The worker's answer to a picture the pad sent.
+pub fn on_prediction(p: Prediction) {
+    if !pad::answered(p.seq) {
+        return;
+    }
+    set_data(&el("prediction"), "seq", Some(&p.seq.to_string()));
+    let view = canvas("model-view");
+    draw_gray(&view, &p.image);
+    match &p.answer {
+        _ if p.has_model && p.empty => show_nothing(EMPTY),
+        Some(answer) if p.has_model => show_answer(&p, answer),
+        _ => {
+            show_nothing(NO_MODEL);
+            draw_gray(&view, &p.image);
+        }
+    }
+}
+
+/// The occlusion heatmap that follows an answer, if that answer is still the one shown.
+pub fn on_heatmap(seq: u32, class: u8, heat: &[f32], image: &[u8], millis: f64) {
+    if seq != pad::shown() {
+        return;
+    }
+    draw_heat(&canvas("heatmap"), image, heat);
+    let caption = format!("Where hiding part of the picture lowers \"{}\" most (red)", class_name(usize::from(class)));
+    set_text("heatmap-caption", &caption);
+    set_data(&el("prediction"), "heat-millis", Some(&to_fixed(millis, 0)));
+}
+
+fn show_answer(p: &Prediction, a: &Answer) {
+    headline(p, a);
+    draw_bars("cnn-bars", &a.probabilities, Scale::Probability, bars::probability_label);
+    match &a.svm {
+        Some(svm) => draw_bars("svm-bars", &svm.scores, Scale::Relative, bars::score_label),
+        None => el("svm-bars").replace_children_with_node_1(&create_text("p", NO_SVM)),
+    }
+    draw_filters(&canvas("filters"), &a.filters);
+    draw_maps(&canvas("activations"), &a.activations);
+    draw_neighbours(a.neighbours.as_ref());
+}
+
+/// `#prediction`: the final answer in bold, which classifier gave it, the CNN head's answer,
+/// and how the picture was read; the same as data attributes.
+fn headline(p: &Prediction, a: &Answer) {
+    let cnn = usize::from(a.cnn_class);
+    let class = a.svm.as_ref().map_or(cnn, |s| usize::from(s.class));
+    let prediction = el("prediction");
+    set_data(&prediction, "class", Some(&class.to_string()));
+    set_data(&prediction, "label", Some(class_name(class)));
+    set_data(&prediction, "cnn-class", Some(&cnn.to_string()));
+    set_data(&prediction, "cnn-label", Some(class_name(cnn)));
+    set_data(&prediction, "millis", Some(&to_fixed(a.millis, 0)));
+    let probability = a.probabilities.get(cnn).map_or(f64::NAN, |&v| f64::from(v));
+    let by = if a.svm.is_some() { "CNN + SVM" } else { "CNN head (no SVM fitted yet)" };
+    let how: Vec<&str> =
+        [p.inverted.then_some("inverted (dark on light)"), p.filled_outline.then_some("outline filled in")]
+            .into_iter()
+            .flatten()
+            .collect();
+    prediction.replace_children_with_node_1(&create_text("strong", class_name(class)));
+    let said = format!(" — {by}; CNN head: {} ({} %)", class_name(cnn), to_fixed(100.0 * probability, 0));
+    let _ = prediction.append_with_str_1(&said);
+    if !how.is_empty() {
+        let _ = prediction.append_with_str_1(&format!(" · {}", how.join(", ")));
+    }
+}
+
+/// The top five classes as `.bar-row`s in `#{id}`: name, bar, value.
+fn draw_bars(id: &str, values: &[f32], scale: Scale, label: fn(f64) -> String) {
+    let host = el(id);
+    host.replace_children_with_node_0();
+    for bar in bars::top_bars(values, scale) {
+        let row: HtmlElement = create("div");
+        row.set_class_name("bar-row");
+        let track: HtmlElement = create("span");
+        track.set_class_name("bar-track");
+        let fill: HtmlElement = create("span");
+        fill.set_class_name("bar-fill");
+        let _ = fill.style().set_property("width", &bar.css_width());
+        let _ = track.append_child(&fill);
+        let name = create_text("span", class_name(bar.class));
+        let _ = row.append_with_node_3(&name, &track, &create_text("span", &label(bar.value)));
+        let _ = host.append_child(&row);
+    }
+}
+
+/// A new canvas of `width` x `height` holding these RGBA pixels (short data: transparent).
+fn pixel_canvas(rgba: &[u8], width: usize, height: usize) -> Option<HtmlCanvasElement> {
+    let mut rgba = rgba.to_vec();
+    rgba.resize(4 * width * height, 0);
+    let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32).ok()?;
+    let tmp: HtmlCanvasElement = create("canvas");
+    tmp.set_width(width as u32);
+    tmp.set_height(height as u32);
+    context_2d(&tmp).put_image_data(&image, 0.0, 0.0).ok()?;
+    Some(tmp)
+}
+
+/// A 28x28 grey image over the whole canvas, its pixels kept sharp.
+fn draw_gray(canvas: &HtmlCanvasElement, pixels: &[u8]) {
+    let pixels = &pixels[..pixels.len().min(IMAGE_PIXELS)];
+    let Some(tmp) = pixel_canvas(&colour::gray_rgba(pixels), IMAGE_SIDE, IMAGE_SIDE) else {
+        return;
+    };
+    let ctx = context_2d(canvas);
+    let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
+    ctx.set_image_smoothing_enabled(false);
+    ctx.clear_rect(0.0, 0.0, w, h);
+    let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&tmp, 0.0, 0.0, w, h);
+}
+
+/// The heatmap over the image the model sees, smoothed.
+fn draw_heat(canvas: &HtmlCanvasElement, image: &[u8], heat: &[f32]) {
+    let image = &image[..image.len().min(IMAGE_PIXELS)];
+    let Some(tmp) = pixel_canvas(&colour::heat_rgba(image, heat), IMAGE_SIDE, IMAGE_SIDE) else {
+        return;
+    };
+    let ctx = context_2d(canvas);
+    let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
+    ctx.set_image_smoothing_enabled(true);
+    let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&tmp, 0.0, 0.0, w, h);
+}
+
+/// Kernels in blue (negative) to red (positive), all on one scale so their strengths compare.
+fn draw_filters(canvas: &HtmlCanvasElement, filters: &MapStack) {
+    let ctx = context_2d(canvas);
+    let (side, count) = (filters.side as usize, filters.count as usize);
+    let cols = colour::MAP_COLUMNS;
+    let cell = f64::from(canvas.width()) / cols as f64;
+    let px = (cell - 2.0 * FILTER_MARGIN) / side as f64;
+    let max = colour::filter_scale(&filters.values);
+    ctx.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
+    for k in 0..count {
+        let ox = (k % cols) as f64 * cell + FILTER_MARGIN;
+        let oy = (k / cols) as f64 * cell + FILTER_MARGIN;
+        for i in 0..side * side {
+            let v = filters.values.get(k * side * side + i).map_or(f64::NAN, |&v| f64::from(v));
+            let (r, g, b) = colour::filter_rgb(v / max);
+            ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
+            let (x, y) = (ox + (i % side) as f64 * px, oy + (i / side) as f64 * px);
+            ctx.fill_rect(x, y, px.ceil(), px.ceil());
+        }
+    }
+}
+
+/// Each activation map on its own scale (black 0, white its maximum), 8 to a row.
+fn draw_maps(canvas: &HtmlCanvasElement, maps: &MapStack) {
+    let grid = colour::map_grid(&maps.values, maps.side as usize, maps.count as usize);
+    let Some(tmp) = pixel_canvas(&grid.rgba, grid.width, grid.height) else { return };
+    let ctx = context_2d(canvas);
+    let w = f64::from(canvas.width());
+    ctx.set_image_smoothing_enabled(false);
+    ctx.clear_rect(0.0, 0.0, w, f64::from(canvas.height()));
+    let h = w * grid.height as f64 / grid.width as f64;
+    let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&tmp, 0.0, 0.0, w, h);
+}
+
+/// The nearest training images as `figure.tile`s, or why there are none yet.
+fn draw_neighbours(neighbours: Option<&Neighbours>) {
+    let strip = el("neighbours");
+    strip.replace_children_with_node_0();
+    let Some(n) = neighbours else {
+        let why = format!(
+            "The training images are searched once the dataset is in and the model's features \
+             of all {} have been extracted (about a minute on the CPU).",
+            thousands(TRAIN_COUNT as u64)
+        );
+        let _ = strip.append_child(&create_text("p", &why));
+        return;
+    };
+    for (k, &index) in n.indices.iter().enumerate() {
+        let label = n.labels.get(k).map_or("?", |&l| class_name(usize::from(l)));
+        let tile: HtmlCanvasElement = create("canvas");
+        tile.set_width(TILE_SIDE);
+        tile.set_height(TILE_SIDE);
+        draw_gray(&tile, n.images.get(k * IMAGE_PIXELS..(k + 1) * IMAGE_PIXELS).unwrap_or(&[]));
+        let _ = tile.set_attribute("aria-label", &format!("Training image {index}: {label}"));
+        let similarity = n.similarity.get(k).map_or(f64::NAN, |&s| f64::from(s));
+        let caption = create_text("figcaption", &format!("{label} · {}", to_fixed(similarity, 2)));
+        let figure: HtmlElement = create("figure");
+        figure.set_class_name("tile");
+        let _ = figure.append_with_node_2(&tile, &caption);
+        let _ = strip.append_child(&figure);
+    }
+}

@@ -1,0 +1,78 @@
+//! Start-up: builds the form, wires the buttons and the page-wide error handlers, starts the
+//! worker. Also the memory line, which belongs to no other panel.
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+use web_sys::{CustomEvent, ErrorEvent, PromiseRejectionEvent};
+
+use super::dom::{el, listen, on, set_data, window};
+use super::status::{self, fail, set_phase, show_error};
+use super::{form, link, models_panel, pad, results, training};
+use crate::protocol::{FaultKind, Phase, ToWorker};
+use crate::settings::Settings;
+
+/// The test hook for fault injection: `dispatchEvent(new CustomEvent('fashion-lab-fault',
+/// {detail: 'panic' | 'lose-gpu'}))`.
+const FAULT_EVENT: &str = "fashion-lab-fault";
+
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        // The page's WebAssembly cannot go on after a panic: say so where the user looks.
+        status::show_error(&format!("Internal error in the page (a bug, please report it): {info}. Reload the page."));
+    }));
+    let query = window().location().search().unwrap_or_default();
+    // The worker reports a bad parameter; the form shows the defaults then.
+    form::build(&Settings::from_query(&query).unwrap_or_default());
+    training::init();
+    results::init();
+    pad::init();
+    models_panel::init();
+    on::<web_sys::Event>("train-button", "click", |_| link::train());
+    on::<web_sys::Event>("stop-button", "click", |_| link::stop());
+    on::<web_sys::Event>("retry-button", "click", |_| link::retry());
+    let win = window();
+    listen::<ErrorEvent>(&win, "error", |e| fail(&format!("Unexpected error in the page: {}", e.message())));
+    listen::<PromiseRejectionEvent>(&win, "unhandledrejection", |e| {
+        fail(&format!("Unexpected error in the page: {}", describe(&e.reason())))
+    });
+    listen::<CustomEvent>(&win, FAULT_EVENT, |e| {
+        let kind = e.detail().as_string().unwrap_or_default();
+        match kind.parse::<FaultKind>() {
+            Ok(kind) => link::post(ToWorker::Fault { kind }),
+            Err(why) => show_error(&why),
+        }
+    });
+    set_phase(Phase::Loading, Some("Loading the app…"));
+    show_error("");
+    link::start(query);
+}
+
+/// A thrown value as the browser would print it (`Error: message`).
+fn describe(value: &JsValue) -> String {
+    value.as_string().unwrap_or_else(|| js_sys::Object::from(value.clone()).to_string().into())
+}
+
+/// The memory line: the worker's WebAssembly memory, the bytes in live WebGPU buffers, and the
+/// page's JavaScript heap where the browser tells it (Chromium's `performance.memory`).
+pub fn show_memory(wasm_bytes: f64, gpu_bytes: Option<f64>, gpu_buffers: Option<u32>) {
+    let e = el("memory");
+    let heap = window()
+        .performance()
+        .and_then(|p| Reflect::get(&p, &"memory".into()).ok())
+        .and_then(|m| Reflect::get(&m, &"usedJSHeapSize".into()).ok())
+        .and_then(|h| h.as_f64());
+    let mb = |b: f64| format!("{:.1} MB", b / 1_048_576.0);
+    set_data(&e, "wasm-bytes", Some(&wasm_bytes.to_string()));
+    set_data(&e, "gpu-bytes", gpu_bytes.map(|b| b.to_string()).as_deref());
+    set_data(&e, "js-heap-bytes", heap.map(|b| b.to_string()).as_deref());
+    let mut text = format!("Memory: WebAssembly {}", mb(wasm_bytes));
+    if let Some(b) = gpu_bytes {
+        text.push_str(&format!(", GPU buffers {} in {}", mb(b), gpu_buffers.unwrap_or(0)));
+    }
+    if let Some(h) = heap {
+        text.push_str(&format!(", page JavaScript heap {}", mb(h)));
+    }
+    text.push('.');
+    e.set_text_content(Some(&text));
+}

@@ -1,0 +1,93 @@
+//! Small typed helpers over web-sys for the page's modules: find elements, set text and data
+//! attributes, create elements, listen to events. Every element the page uses is in
+//! `index.html`; a missing one is a build mistake, reported once in `#error`.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{CanvasRenderingContext2d, Document, Element, EventTarget, HtmlCanvasElement, HtmlElement, Window};
+
+pub fn window() -> Window {
+    web_sys::window().expect("the page runs in a window")
+}
+
+pub fn document() -> Document {
+    window().document().expect("the window has a document")
+}
+
+/// The element with this id, as the type the page expects it to be.
+pub fn by_id<T: JsCast>(id: &str) -> T {
+    document()
+        .get_element_by_id(id)
+        .unwrap_or_else(|| panic!("index.html has no #{id}"))
+        .dyn_into::<T>()
+        .unwrap_or_else(|_| panic!("#{id} is not the kind of element the page expects"))
+}
+
+pub fn el(id: &str) -> HtmlElement {
+    by_id(id)
+}
+
+pub fn set_text(id: &str, text: &str) {
+    el(id).set_text_content(Some(text));
+}
+
+pub fn text_of(id: &str) -> String {
+    el(id).text_content().unwrap_or_default()
+}
+
+/// Sets (`Some`) or removes (`None`) the attribute `data-{name}` (`name` in kebab-case).
+pub fn set_data(el: &Element, name: &str, value: Option<&str>) {
+    let attr = format!("data-{name}");
+    let _ = match value {
+        Some(v) => el.set_attribute(&attr, v),
+        None => el.remove_attribute(&attr),
+    };
+}
+
+pub fn data(el: &Element, name: &str) -> Option<String> {
+    el.get_attribute(&format!("data-{name}"))
+}
+
+pub fn set_hidden(id: &str, hidden: bool) {
+    el(id).set_hidden(hidden);
+}
+
+/// A new element of `tag`, as type `T`.
+pub fn create<T: JsCast>(tag: &str) -> T {
+    document().create_element(tag).expect("a valid tag").dyn_into::<T>().expect("the element type of the tag")
+}
+
+/// A new element with its text.
+pub fn create_text(tag: &str, text: &str) -> HtmlElement {
+    let e: HtmlElement = create(tag);
+    e.set_text_content(Some(text));
+    e
+}
+
+/// Calls `f` for every `event` on `target`, for the page's lifetime.
+pub fn listen<E: JsCast + 'static>(target: &EventTarget, event: &str, mut f: impl FnMut(E) + 'static) {
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| f(e.unchecked_into::<E>()));
+    let _ = target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+    closure.forget();
+}
+
+/// [`listen`] on the element with this id.
+pub fn on<E: JsCast + 'static>(id: &str, event: &str, f: impl FnMut(E) + 'static) {
+    listen(&el(id), event, f);
+}
+
+/// The canvas's 2-D context.
+pub fn context_2d(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
+    canvas.get_context("2d").ok().flatten().expect("a canvas has a 2-D context").unchecked_into()
+}
+
+/// Runs `f` once after `ms` milliseconds.
+pub fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let closure = Closure::once_into_js(f);
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(closure.unchecked_ref(), ms);
+}
+
+/// Milliseconds since the page started (`performance.now()`).
+pub fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}

@@ -1,0 +1,301 @@
+//! The page's end of the worker boundary: starts the training worker, posts [`ToWorker`]
+//! messages to it, and hands each [`FromWorker`] to the module that shows it.
+//!
+//! The worker can be replaced: after a panic (its WebAssembly instance is not to be trusted
+//! any more) or a lost GPU, a fresh one starts and gets the latest model back. A restart loop
+//! (three in a minute) ends in an error instead.
+
+use std::cell::RefCell;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, UrlSearchParams, Worker, WorkerOptions, WorkerType};
+
+use super::dom::{document, el, now_ms, set_data, set_text};
+use super::models_panel::{self, Kept};
+use super::status::{self, fail, offer_retry, set_phase, set_progress, set_progress_text, show_error};
+use super::{answer, pad, results, training};
+use crate::protocol::js::{from_js, to_js};
+use crate::protocol::{FromWorker, ModelSource, Phase, ToWorker};
+
+/// The bootstrap that loads the worker's WebAssembly (`web/worker.js`); the name of the
+/// worker's hashed glue file comes from `<meta name="fashion-worker">`, written by the build.
+const WORKER_SCRIPT: &str = "worker.js";
+const WORKER_META: &str = "meta[name=fashion-worker]";
+
+#[derive(Default)]
+struct Link {
+    worker: Option<Worker>,
+    /// Bumped per worker, so the last words of a replaced one are ignored.
+    generation: u32,
+    /// The query the current worker was started with (a restart drops `autostart`).
+    query: String,
+    /// The model to hand a restarted worker once it is alive.
+    restore: Option<Kept>,
+    /// A worker that never started is not restarted (it would fail again).
+    ever_alive: bool,
+    /// Times of recent restarts.
+    restarts: Vec<f64>,
+    /// Between a run's start and the end of its training (not its evaluation).
+    in_run: bool,
+    /// When a run last failed: a lost GPU can fail a read just before its own message.
+    run_failed_at: f64,
+}
+
+thread_local! {
+    static LINK: RefCell<Link> = RefCell::new(Link::default());
+}
+
+/// Posts `msg` to the current worker (dropped when there is none: it is being restarted).
+pub fn post(msg: ToWorker) {
+    let Some(worker) = LINK.with(|l| l.borrow().worker.clone()) else { return };
+    let (value, transfer) = to_js(&msg);
+    if let Err(e) = worker.post_message_with_transfer(&value, &transfer) {
+        show_error(&format!("Could not send a message to the training worker: {e:?}."));
+    }
+}
+
+/// Starts the first worker with the page's URL query.
+pub fn start(query: String) {
+    LINK.with(|l| l.borrow_mut().query = query);
+    spawn();
+}
+
+fn spawn() {
+    let glue = document()
+        .query_selector(WORKER_META)
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_attribute("content"))
+        .unwrap_or_default();
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    let url = format!("{WORKER_SCRIPT}?glue={}", js_sys::encode_uri_component(&glue));
+    let worker = match Worker::new_with_options(&url, &options) {
+        Ok(w) => w,
+        Err(e) => return fail(&format!("Could not start the training worker: {e:?}")),
+    };
+    let generation = LINK.with(|l| {
+        let mut l = l.borrow_mut();
+        l.generation += 1;
+        l.worker = Some(worker.clone());
+        l.generation
+    });
+    let current = move || LINK.with(|l| l.borrow().generation == generation);
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        if current() {
+            match from_js::<FromWorker>(&e.data()) {
+                Ok(msg) => dispatch(msg),
+                Err(why) => show_error(&why.to_string()),
+            }
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    // Handled here, not by the page's own error listener, even for a replaced worker (whose
+    // WebAssembly traps right after a panic it has already reported).
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+        e.prevent_default();
+        if current() {
+            let what = Some(e.message())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| format!("could not load {WORKER_SCRIPT}"));
+            restart(&format!("The training worker failed: {what}."), false);
+        }
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+}
+
+/// Replaces the worker after a panic or a lost GPU (`cpu`: the new one trains on the CPU).
+fn restart(message: &str, cpu: bool) {
+    let now = now_ms();
+    let refuse = LINK.with(|l| {
+        let mut l = l.borrow_mut();
+        l.restarts.retain(|t| now - t < 60_000.0);
+        if let Some(w) = l.worker.take() {
+            w.terminate();
+        }
+        !l.ever_alive || l.restarts.len() >= 3
+    });
+    if refuse {
+        return fail(&format!("{message} The page could not recover from this: reload it."));
+    }
+    let restore = models_panel::latest();
+    let kept = match &restore {
+        None => "There was no model yet.".to_string(),
+        Some(Kept { source: ModelSource::Checkpoint, progress: Some((step, batches)), .. }) => {
+            format!("The model trained so far ({step} of {batches} batches) is kept.")
+        }
+        Some(_) => "The current model is kept.".to_string(),
+    };
+    LINK.with(|l| {
+        let mut l = l.borrow_mut();
+        l.restarts.push(now);
+        let q =
+            UrlSearchParams::new_with_str(&l.query).unwrap_or_else(|_| UrlSearchParams::new().expect("empty params"));
+        q.delete("autostart");
+        if cpu {
+            q.set("backend", "cpu");
+        }
+        l.query = format!("?{}", String::from(q.to_string()));
+        l.restore = restore;
+        l.in_run = false;
+    });
+    status::set_ready(false);
+    training::clear_eta();
+    set_phase(Phase::Loading, Some("Restarting the worker…"));
+    show_error(&format!("{message} {kept}"));
+    pad::worker_restarted();
+    spawn();
+}
+
+fn set_in_run(in_run: bool) {
+    LINK.with(|l| l.borrow_mut().in_run = in_run);
+}
+
+fn dispatch(msg: FromWorker) {
+    match msg {
+        FromWorker::Alive => alive(),
+        FromWorker::Phase { phase, detail } => on_phase(phase, &detail),
+        FromWorker::Error { message, panic, retry } => on_error(&message, panic, retry),
+        FromWorker::Warning { message } => show_error(&message),
+        FromWorker::GpuLost { reason, message } => on_gpu_lost(&reason, &message),
+        FromWorker::Backend { kind, label } => {
+            let e = el("backend");
+            set_data(&e, "backend", Some(kind.as_str()));
+            e.set_text_content(Some(&label));
+        }
+        FromWorker::Download { loaded, total } => set_progress(
+            loaded / total.max(1.0),
+            Some(&format!("Downloading the dataset: {:.1} of {:.1} MB", loaded / 1e6, total / 1e6)),
+        ),
+        FromWorker::Dataset { train, test } => set_text(
+            "dataset-info",
+            &format!(
+                "Fashion-MNIST: {} training and {} test images",
+                crate::view::format::thousands(train as i64),
+                crate::view::format::thousands(test as i64)
+            ),
+        ),
+        FromWorker::TrainStart { arch, epochs, batches, batches_per_epoch } => {
+            show_error("");
+            results::on_run_start();
+            set_in_run(true);
+            models_panel::on_checkpoint(None);
+            training::on_train_start(arch, epochs, batches, batches_per_epoch);
+        }
+        FromWorker::Batch { epoch, step, points, images_per_second, elapsed, eta } => {
+            training::on_batch(epoch, step, &points, images_per_second, elapsed, eta)
+        }
+        FromWorker::Epoch { epoch, step, loss, accuracy } => training::on_epoch(epoch, step, loss, accuracy),
+        FromWorker::Stopped { message } => {
+            show_error("");
+            set_progress_text(&message);
+            training::clear_eta();
+        }
+        FromWorker::Trained { arch, images_per_second, warm_images_per_second, train_seconds, train_images } => {
+            set_in_run(false);
+            results::on_trained(arch, images_per_second, warm_images_per_second, train_seconds, train_images);
+        }
+        FromWorker::EvalProgress { done, total } => results::on_eval_progress(done, total),
+        FromWorker::TestResult(r) => results::on_test_result(*r),
+        FromWorker::SvmProgress(stage) => results::on_svm_progress(stage),
+        FromWorker::SvmResult(r) => results::on_svm_result(*r),
+        FromWorker::Checkpoint { step, batches, bytes } => models_panel::on_checkpoint(Some((step, batches, bytes.0))),
+        FromWorker::ModelReady(d) => models_panel::on_model_ready(*d),
+        FromWorker::ModelFile { purpose, arch, bytes } => models_panel::on_model_file(purpose, arch, bytes.0),
+        FromWorker::ModelError { source, message } => models_panel::on_model_error(source, &message),
+        FromWorker::Prediction(p) => answer::on_prediction(*p),
+        FromWorker::Heatmap { seq, class, heat, image, millis } => {
+            answer::on_heatmap(seq, class, &heat, &image, millis)
+        }
+        FromWorker::Memory { wasm_bytes, gpu_bytes, gpu_buffers } => {
+            super::app::show_memory(wasm_bytes, gpu_bytes, gpu_buffers)
+        }
+    }
+}
+
+fn alive() {
+    let (query, restore) = LINK.with(|l| {
+        let mut l = l.borrow_mut();
+        l.ever_alive = true;
+        (l.query.clone(), l.restore.take())
+    });
+    post(ToWorker::Init { query: query.clone() });
+    match restore {
+        Some(kept) => models_panel::restore(kept),
+        None => models_panel::start(&query),
+    }
+}
+
+fn on_phase(phase: Phase, detail: &str) {
+    if phase == Phase::Ready {
+        status::set_ready(true);
+        offer_retry(false);
+        set_progress(1.0, Some("Dataset ready."));
+    }
+    set_phase(phase, Some(detail));
+    if matches!(phase, Phase::Ready | Phase::Done) {
+        set_in_run(false);
+        post(ToWorker::Memory);
+    }
+}
+
+fn on_error(message: &str, panic: bool, retry: bool) {
+    LINK.with(|l| {
+        let mut l = l.borrow_mut();
+        if l.in_run {
+            l.run_failed_at = now_ms();
+        }
+        l.in_run = false;
+    });
+    if panic {
+        return restart(&format!("{message} The worker was restarted."), false);
+    }
+    fail(message);
+    offer_retry(retry);
+}
+
+fn on_gpu_lost(reason: &str, message: &str) {
+    let during = LINK.with(|l| {
+        let l = l.borrow();
+        l.in_run || now_ms() - l.run_failed_at < 5000.0
+    });
+    let during = if during {
+        format!(" during training, after batch {} of {}", training::trained_steps(), training::total_steps())
+    } else {
+        String::new()
+    };
+    let why = if message.is_empty() { reason } else { message };
+    restart(
+        &format!(
+            "The GPU stopped working{during} (WebGPU device lost: {why}). The page goes on on the CPU; press Train to train there."
+        ),
+        true,
+    );
+}
+
+/// The Train button: a run with the form's settings.
+pub fn train() {
+    if !status::is_ready() || status::is_running() {
+        return;
+    }
+    // Read before set_phase locks (disables) the form.
+    let query = super::form::query();
+    set_phase(Phase::Training, Some("Starting training…"));
+    post(ToWorker::Train { query });
+}
+
+/// The Stop button.
+pub fn stop() {
+    post(ToWorker::Stop);
+    set_text("status", "Stopping after the current batch…");
+}
+
+/// The Retry button, after a failed dataset download.
+pub fn retry() {
+    offer_retry(false);
+    show_error("");
+    set_phase(Phase::Loading, Some("Trying the download again…"));
+    post(ToWorker::Retry);
+}

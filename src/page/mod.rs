@@ -1,0 +1,24 @@
+//! The page, wasm32 only: a Rust program over web-sys that draws what the training worker
+//! reports and forwards the user's input to it. All heavy work runs in the worker
+//! ([`crate::worker`]); nothing here blocks for more than a frame.
+//!
+//! One module per part of the page; the worker's messages reach them through [`link`].
+
+pub mod answer;
+pub mod charts;
+pub mod dom;
+pub mod form;
+pub mod link;
+pub mod models_panel;
+pub mod pad;
+pub mod results;
+pub mod status;
+pub mod storage;
+pub mod training;
+
+/// Entry point of the page binary.
+pub fn start() {
+    app::start();
+}
+
+mod app;

@@ -1,0 +1,392 @@
+//! Results on the test set: the results table with earlier runs (`#results-body`), the
+//! classification report (`#report-table`), the λ search (`#lambda-table`, `#lambda-chart`),
+//! the confusion matrices, the gallery of test images, and `#metrics`' data attributes.
+
+use std::cell::{Cell, RefCell};
+use wasm_bindgen::Clamped;
+use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlSelectElement, ImageData};
+
+use super::charts;
+use super::dom::{by_id, context_2d, create, data, el, on, set_data, set_hidden, set_text};
+use super::status;
+use crate::arch::Arch;
+use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::protocol::{LambdaScore, Report, SvmResult, SvmStage, TestResult};
+use crate::view::colour::gray_rgba;
+use crate::view::format::{
+    Scored, fmt_lambda, fmt_time, js_round, lambda_rows, pct, report_rows, round_thousands, thousands, to_fixed,
+};
+use crate::view::gallery::{self, Filter};
+
+const SEARCH_NOTE: &str = "Each λ is fitted on 90% of the training features and scored on the other 10%; the best is then refitted on all of them.";
+const NO_RESULTS: &str = "<tr><td colspan=\"4\">Train a model to see its test accuracy.</td></tr>";
+/// How many earlier runs the results table keeps.
+const HISTORY: usize = 5;
+
+struct CnnResult {
+    accuracy: f64,
+    count: u32,
+    report: Report,
+}
+
+struct SvmPart {
+    accuracy: f64,
+    kernel: String,
+    lambda: f64,
+    report: Report,
+    feature_seconds: f64,
+    fit_seconds: f64,
+    rows: u32,
+}
+
+/// The run whose results are shown.
+struct Run {
+    arch: Arch,
+    backend: String,
+    images_per_second: f64,
+    seconds: f64,
+    images: u32,
+    cnn: Option<CnnResult>,
+    svm: Option<SvmPart>,
+}
+
+/// The evaluated test images and the answers, for the gallery.
+struct TestSet {
+    images: Vec<u8>,
+    labels: Vec<u8>,
+    cnn: Vec<u8>,
+    svm: Option<Vec<u8>>,
+}
+
+thread_local! {
+    static RUN: RefCell<Option<Run>> = const { RefCell::new(None) };
+    /// Earlier runs' rows of the results table, newest first.
+    static EARLIER: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The λ search's scores so far.
+    static SCORES: RefCell<Vec<LambdaScore>> = const { RefCell::new(Vec::new()) };
+    static TEST: RefCell<Option<TestSet>> = const { RefCell::new(None) };
+    static PAGE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The gallery's controls.
+pub fn init() {
+    on::<web_sys::Event>("gallery-filter", "change", |_| show_page(0));
+    on::<web_sys::Event>("gallery-prev", "click", |_| show_page(PAGE.get().saturating_sub(1)));
+    on::<web_sys::Event>("gallery-next", "click", |_| show_page(PAGE.get() + 1));
+}
+
+fn show_page(page: usize) {
+    PAGE.set(page);
+    render_gallery();
+}
+
+fn metrics() -> Element {
+    el("metrics").into()
+}
+
+/// A run starts: the last one becomes an earlier run, and `#metrics` forgets its numbers
+/// (stale ones would read as the new run's results).
+pub fn on_run_start() {
+    status::show_error("");
+    archive_run();
+    RUN.set(None);
+    let m = metrics();
+    for name in ["cnn-accuracy", "svm-accuracy", "images-per-second", "warm-images-per-second"] {
+        set_data(&m, name, None);
+    }
+    render_results();
+}
+
+pub fn on_trained(
+    arch: Arch,
+    images_per_second: f64,
+    warm_images_per_second: Option<f64>,
+    train_seconds: f64,
+    train_images: u32,
+) {
+    let m = metrics();
+    set_data(&m, "images-per-second", Some(&to_fixed(images_per_second, 1)));
+    if let Some(warm) = warm_images_per_second {
+        set_data(&m, "warm-images-per-second", Some(&to_fixed(warm, 1)));
+    }
+    let backend = data(&el("backend"), "backend").unwrap_or_else(|| "an unknown backend".into());
+    let run =
+        Run { arch, backend, images_per_second, seconds: train_seconds, images: train_images, cnn: None, svm: None };
+    RUN.set(Some(run));
+}
+
+pub fn on_eval_progress(done: u32, total: u32) {
+    let text = format!("Testing the CNN: {} of {} test images", thousands(done), thousands(total));
+    status::set_progress(fraction(done, total), Some(&text));
+}
+
+fn fraction(done: u32, total: u32) -> f64 {
+    if total > 0 { f64::from(done) / f64::from(total) } else { 1.0 }
+}
+
+pub fn on_test_result(r: TestResult) {
+    set_data(&metrics(), "cnn-accuracy", Some(&to_fixed(r.cnn_accuracy, 4)));
+    let (accuracy, count) = (r.cnn_accuracy, r.test_count);
+    RUN.with_borrow_mut(|run| {
+        if let Some(run) = run {
+            run.cnn = Some(CnnResult { accuracy, count, report: r.report });
+        }
+    });
+    render_results();
+    render_report();
+    set_hidden("svm-confusion-figure", true);
+    charts::draw_confusion(&by_id("confusion"), &r.confusion);
+    TEST.set(Some(TestSet { images: r.images.0, labels: r.labels.0, cnn: r.predictions.0, svm: None }));
+    SCORES.set(Vec::new());
+    show_filter(Filter::CnnErrors);
+    set_inner_html(&tbody("lambda-table"), "");
+    set_hidden("svm-panel", true);
+    let text = format!("CNN test accuracy {} on {} images.", pct(accuracy), thousands(count));
+    status::set_progress(1.0, Some(&text));
+}
+
+pub fn on_svm_progress(stage: SvmStage) {
+    let (progress, text) = match stage {
+        SvmStage::Features { done, total } => {
+            let (done_text, total_text) = (thousands(done), thousands(total));
+            (
+                fraction(done, total),
+                format!("SVM: extracting the CNN's features of {total_text} training images ({done_text} done)"),
+            )
+        }
+        SvmStage::Map { done, total } => {
+            let (done_text, total_text) = (thousands(done), thousands(total));
+            (
+                fraction(done, total),
+                format!("SVM: mapping {total_text} feature vectors for the kernel ({done_text} done)"),
+            )
+        }
+        SvmStage::Search { progress, lambda, scores } => {
+            keep_scores(scores);
+            set_hidden("svm-panel", false);
+            set_hidden("lambda-search", false);
+            set_text("lambda-note", SEARCH_NOTE);
+            SCORES.with_borrow(|s| render_lambda(s, None, Some(lambda)));
+            (progress, format!("SVM: trying λ = {} on held-out training features", fmt_lambda(lambda)))
+        }
+        SvmStage::Final { progress, lambda, scores } => {
+            keep_scores(scores);
+            (progress, format!("SVM: fitting on all training features with λ = {}", fmt_lambda(lambda)))
+        }
+    };
+    status::set_progress(progress, Some(&text));
+}
+
+fn keep_scores(scores: Option<Vec<LambdaScore>>) {
+    if let Some(s) = scores {
+        SCORES.set(s);
+    }
+}
+
+pub fn on_svm_result(r: SvmResult) {
+    set_data(&metrics(), "svm-accuracy", Some(&to_fixed(r.svm_accuracy, 4)));
+    let svm = SvmPart {
+        accuracy: r.svm_accuracy,
+        kernel: r.kernel,
+        lambda: r.lambda,
+        report: r.report,
+        feature_seconds: r.feature_seconds,
+        fit_seconds: r.fit_seconds,
+        rows: r.train_rows,
+    };
+    let cnn = RUN.with_borrow_mut(|run| {
+        let run = run.as_mut()?;
+        run.svm = Some(svm);
+        run.cnn.as_ref().map(|c| (c.accuracy, c.count))
+    });
+    render_results();
+    render_report();
+    show_lambda(&r.scores, r.lambda);
+    set_hidden("svm-confusion-figure", false);
+    charts::draw_confusion(&by_id("svm-confusion"), &r.confusion);
+    TEST.with_borrow_mut(|test| {
+        if let Some(t) = test {
+            t.svm = Some(r.predictions.0);
+        }
+    });
+    show_filter(Filter::SvmErrors);
+    let text = match cnn {
+        Some((a, count)) => {
+            format!("CNN {}, CNN + SVM {} on {} test images.", pct(a), pct(r.svm_accuracy), thousands(count))
+        }
+        None => format!("CNN + SVM {} on the test images.", pct(r.svm_accuracy)),
+    };
+    status::set_progress(1.0, Some(&text));
+}
+
+/// The λ search's outcome, or that λ was fixed by the settings.
+fn show_lambda(scores: &[LambdaScore], lambda: f64) {
+    set_hidden("svm-panel", false);
+    if scores.is_empty() {
+        set_text("lambda-note", &format!("λ fixed at {} by the settings: no validation search.", fmt_lambda(lambda)));
+    } else {
+        set_text("lambda-note", SEARCH_NOTE);
+        render_lambda(scores, Some(lambda), None);
+    }
+    set_hidden("lambda-search", scores.is_empty());
+}
+
+fn tbody(table: &str) -> Option<Element> {
+    el(table).query_selector("tbody").ok().flatten()
+}
+
+fn set_inner_html(e: &Option<Element>, html: &str) {
+    if let Some(e) = e {
+        e.set_inner_html(html);
+    }
+}
+
+fn render_results() {
+    let mut rows = RUN.with_borrow(|run| run.as_ref().map(current_rows).unwrap_or_default());
+    EARLIER.with_borrow(|earlier| earlier.iter().for_each(|row| rows.push_str(row)));
+    el("results-body").set_inner_html(if rows.is_empty() { NO_RESULTS } else { &rows });
+}
+
+/// The current run's two rows, once its CNN is tested.
+fn current_rows(r: &Run) -> String {
+    let Some(cnn) = &r.cnn else { return String::new() };
+    let count = thousands(cnn.count);
+    let trained = format!(
+        "trained {} on {} images, {} images/s on {}",
+        fmt_time(r.seconds),
+        thousands(r.images),
+        round_thousands(r.images_per_second),
+        r.backend
+    );
+    let mut rows = format!(
+        "<tr><td>CNN ({}, its softmax head)</td><td><b>{}</b></td><td>{count}</td><td>{trained}</td></tr>",
+        r.arch,
+        pct(cnn.accuracy)
+    );
+    rows.push_str(&match &r.svm {
+        Some(s) => {
+            let how = format!(
+                "λ = {}; features {}, fit {} s on {} images",
+                fmt_lambda(s.lambda),
+                fmt_time(s.feature_seconds),
+                to_fixed(s.fit_seconds, 1),
+                thousands(s.rows)
+            );
+            format!(
+                "<tr><td>CNN + SVM (Pegasos, {})</td><td><b>{}</b></td><td>{count}</td><td>{how}</td></tr>",
+                s.kernel,
+                pct(s.accuracy)
+            )
+        }
+        None => format!(
+            "<tr><td>CNN + SVM</td><td>{}</td><td></td><td></td></tr>",
+            if status::is_running() { "fitting…" } else { "–" }
+        ),
+    });
+    rows
+}
+
+/// The tested run becomes the first earlier run.
+fn archive_run() {
+    let earlier = RUN.with_borrow(|run| {
+        let r = run.as_ref()?;
+        let cnn = r.cnn.as_ref()?;
+        let svm = r.svm.as_ref().map_or_else(String::new, |s| format!(", +SVM {}", pct(s.accuracy)));
+        let details = format!(
+            "{} images, {} images/s on {}",
+            thousands(r.images),
+            js_round(r.images_per_second),
+            r.backend
+        );
+        let (label, count) = (r.arch, thousands(cnn.count));
+        Some(format!(
+            "<tr class=\"earlier\"><td>earlier run: {label}</td><td>CNN {}{svm}</td><td>{count}</td><td>{details}</td></tr>",
+            pct(cnn.accuracy)
+        ))
+    });
+    if let Some(e) = earlier {
+        EARLIER.with_borrow_mut(|list| {
+            list.insert(0, e);
+            list.truncate(HISTORY);
+        });
+    }
+}
+
+/// The classification report, the CNN's and (once fitted) the SVM's side by side.
+fn render_report() {
+    let html = RUN.with_borrow(|run| {
+        let r = run.as_ref()?;
+        let cnn = r.cnn.as_ref()?;
+        let svm = r.svm.as_ref().map(|s| Scored { report: &s.report, accuracy: s.accuracy });
+        Some(report_rows(Scored { report: &cnn.report, accuracy: cnn.accuracy }, cnn.count, svm))
+    });
+    if let Some(html) = html {
+        set_inner_html(&tbody("report-table"), &html);
+        set_hidden("report-panel", false);
+    }
+}
+
+/// The λ table (the chosen one marked, the one being fitted last) and the λ chart.
+fn render_lambda(scores: &[LambdaScore], chosen: Option<f64>, current: Option<f64>) {
+    let rows = lambda_rows(scores, chosen, current);
+    set_inner_html(&tbody("lambda-table"), &rows);
+    if let Err(e) = charts::draw_lambda(&by_id("lambda-chart"), scores, chosen) {
+        status::show_error(&e.to_string());
+    }
+}
+
+/// Shows the gallery's first page of `filter`.
+fn show_filter(filter: Filter) {
+    by_id::<HtmlSelectElement>("gallery-filter").set_value(filter.value());
+    show_page(0);
+}
+
+fn render_gallery() {
+    TEST.with_borrow(|test| {
+        let Some(t) = test else { return };
+        let value = by_id::<HtmlSelectElement>("gallery-filter").value();
+        let filter = Filter::from_value(&value).unwrap_or(Filter::All);
+        let indices = gallery::indices(filter, &t.labels, &t.cnn, t.svm.as_deref());
+        let page = gallery::clamp_page(PAGE.get(), indices.len());
+        PAGE.set(page);
+        set_text("gallery-page", &gallery::page_text(indices.len(), page));
+        by_id::<HtmlButtonElement>("gallery-prev").set_disabled(page == 0);
+        by_id::<HtmlButtonElement>("gallery-next").set_disabled(page + 1 >= gallery::page_count(indices.len()));
+        let tiles = el("gallery");
+        tiles.set_inner_html("");
+        for &i in gallery::page_items(&indices, page) {
+            if let Some(tile) = tile(t, i) {
+                let _ = tiles.append_child(&tile);
+            }
+        }
+        set_hidden("gallery-panel", false);
+    });
+}
+
+/// Test image `i` with its true class and the answers; `None` if its data is missing.
+fn tile(t: &TestSet, i: usize) -> Option<HtmlElement> {
+    let (truth, cnn, svm) = (*t.labels.get(i)?, *t.cnn.get(i)?, t.svm.as_ref().and_then(|s| s.get(i).copied()));
+    let figure: HtmlElement = create("figure");
+    figure.set_class_name(if gallery::is_wrong(truth, cnn, svm) { "tile wrong" } else { "tile" });
+    let canvas = image_canvas(t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?);
+    let _ = canvas.set_attribute("role", "img");
+    let _ = canvas.set_attribute("aria-label", &gallery::tile_label(i, truth));
+    let caption: HtmlElement = create("figcaption");
+    caption.set_inner_html(&gallery::caption_html(i, truth, cnn, svm));
+    let _ = figure.append_child(&canvas);
+    let _ = figure.append_child(&caption);
+    Some(figure)
+}
+
+/// A canvas of one grey test image, a pixel per pixel.
+fn image_canvas(grey: &[u8]) -> HtmlCanvasElement {
+    let canvas: HtmlCanvasElement = create("canvas");
+    canvas.set_width(IMAGE_SIDE as u32);
+    canvas.set_height(IMAGE_SIDE as u32);
+    let rgba = gray_rgba(grey);
+    if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), IMAGE_SIDE as u32, IMAGE_SIDE as u32)
+    {
+        let _ = context_2d(&canvas).put_image_data(&image, 0.0, 0.0);
+    }
+    canvas
+}

@@ -1,0 +1,616 @@
+//! The one boundary between the page and the training worker: every message either way is a
+//! variant of [`ToWorker`] or [`FromWorker`], with named fields. Both binaries compile this
+//! module, so a field renamed on one side is a compile error on the other.
+//!
+//! Control data crosses as plain objects (serde-wasm-bindgen). Bulk numbers (images, weights,
+//! pixels, features) are [`Bulk`] fields: they travel beside the message as typed arrays whose
+//! buffers are moved with a transfer list, not copied into JavaScript arrays element by
+//! element (a `Vec<f32>` of 500k values as a JS Array costs ~24 ms, as a `Float32Array` ~1 ms).
+//! The side channel is generic: serialising a `Bulk` puts its vector in a thread-local list and
+//! writes its index; deserialising takes it back by index (see [`encode`] and [`decode`]).
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cell::RefCell;
+use std::fmt;
+
+use crate::arch::Arch;
+
+/// A vector that crosses the boundary as a typed array, out of band.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bulk<T>(pub Vec<T>);
+
+impl<T> From<Vec<T>> for Bulk<T> {
+    fn from(v: Vec<T>) -> Self {
+        Bulk(v)
+    }
+}
+
+impl<T> std::ops::Deref for Bulk<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+/// One out-of-band buffer: which typed array it becomes in JavaScript.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Buffer {
+    U8(Vec<u8>),
+    U32(Vec<u32>),
+    F32(Vec<f32>),
+}
+
+/// The element types a [`Bulk`] can carry.
+pub trait Element: Sized + Clone {
+    fn wrap(v: Vec<Self>) -> Buffer;
+    fn unwrap(b: Buffer) -> Option<Vec<Self>>;
+}
+
+macro_rules! element {
+    ($t:ty, $variant:ident) => {
+        impl Element for $t {
+            fn wrap(v: Vec<Self>) -> Buffer {
+                Buffer::$variant(v)
+            }
+            fn unwrap(b: Buffer) -> Option<Vec<Self>> {
+                match b {
+                    Buffer::$variant(v) => Some(v),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+element!(u8, U8);
+element!(u32, U32);
+element!(f32, F32);
+
+thread_local! {
+    /// The buffers of the message being encoded or decoded, by index.
+    static SIDE: RefCell<Vec<Option<Buffer>>> = const { RefCell::new(Vec::new()) };
+}
+
+impl<T: Element> Serialize for Bulk<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index = SIDE.with(|side| {
+            let mut side = side.borrow_mut();
+            side.push(Some(T::wrap(self.0.clone())));
+            side.len() - 1
+        });
+        s.serialize_u32(index as u32)
+    }
+}
+
+impl<'de, T: Element> Deserialize<'de> for Bulk<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let index = u32::deserialize(d)? as usize;
+        let buffer = SIDE.with(|side| side.borrow_mut().get_mut(index).and_then(Option::take));
+        let buffer = buffer.ok_or_else(|| serde::de::Error::custom(format!("no bulk buffer {index}")))?;
+        T::unwrap(buffer)
+            .map(Bulk)
+            .ok_or_else(|| serde::de::Error::custom(format!("bulk buffer {index} has another type")))
+    }
+}
+
+/// Serialises `msg` with `to_control` (serde-wasm-bindgen in the browser, serde_json in tests)
+/// and returns the control value with the message's bulk buffers, in index order.
+pub fn encode<M: Serialize, V, E>(msg: &M, to_control: impl FnOnce(&M) -> Result<V, E>) -> Result<(V, Vec<Buffer>), E> {
+    SIDE.with(|side| side.borrow_mut().clear());
+    let control = to_control(msg);
+    let buffers = SIDE.with(|side| side.borrow_mut().drain(..).flatten().collect());
+    Ok((control?, buffers))
+}
+
+/// The inverse of [`encode`].
+pub fn decode<M, E>(buffers: Vec<Buffer>, from_control: impl FnOnce() -> Result<M, E>) -> Result<M, E> {
+    SIDE.with(|side| *side.borrow_mut() = buffers.into_iter().map(Some).collect());
+    let msg = from_control();
+    SIDE.with(|side| side.borrow_mut().clear());
+    msg
+}
+
+/// Where the model in use came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModelSource {
+    /// Shipped with the page (`pretrained.fmnist`).
+    Pretrained,
+    /// The last model trained in this browser, from IndexedDB.
+    Saved,
+    /// A file the user picked.
+    File,
+    /// Trained in this tab.
+    Trained,
+    /// The run in progress as far as it got, restored after the worker restarted.
+    Checkpoint,
+}
+
+impl ModelSource {
+    /// As `#model-info[data-source]` shows it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelSource::Pretrained => "pretrained",
+            ModelSource::Saved => "saved",
+            ModelSource::File => "file",
+            ModelSource::Trained => "trained",
+            ModelSource::Checkpoint => "checkpoint",
+        }
+    }
+}
+
+/// What the page's status says the app is doing (`#status[data-phase]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Loading,
+    Ready,
+    Training,
+    Evaluating,
+    FittingSvm,
+    Done,
+    Error,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Loading => "loading",
+            Phase::Ready => "ready",
+            Phase::Training => "training",
+            Phase::Evaluating => "evaluating",
+            Phase::FittingSvm => "fitting-svm",
+            Phase::Done => "done",
+            Phase::Error => "error",
+        }
+    }
+
+    /// Between Train and the end of the evaluation: the form is locked, Stop is offered.
+    pub fn is_running(self) -> bool {
+        matches!(self, Phase::Training | Phase::Evaluating | Phase::FittingSvm)
+    }
+}
+
+/// The backend a run uses (`#backend[data-backend]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BackendKind {
+    WebGpu,
+    Cpu,
+}
+
+impl BackendKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::WebGpu => "webgpu",
+            BackendKind::Cpu => "cpu",
+        }
+    }
+}
+
+/// Why the worker sends the model as a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SavePurpose {
+    /// The user pressed "Save model to a file".
+    Download,
+    /// To be kept in IndexedDB for the next visit.
+    Store,
+}
+
+/// Faults the tests (or a curious user) can inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// A Rust panic in the worker.
+    Panic,
+    /// The WebGPU device destroyed.
+    LoseGpu,
+}
+
+impl std::str::FromStr for FaultKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "panic" => Ok(FaultKind::Panic),
+            "lose-gpu" => Ok(FaultKind::LoseGpu),
+            _ => Err(format!("unknown fault \"{s}\": use panic or lose-gpu")),
+        }
+    }
+}
+
+/// Messages from the page to the worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToWorker {
+    /// The page's URL query: choose the backend, load the dataset, train if `autostart`.
+    Init {
+        query: String,
+    },
+    /// Start a run with these settings (the form over the URL's).
+    Train {
+        query: String,
+    },
+    /// Stop the run after the batch in flight (or cut the evaluation / SVM fit short).
+    Stop,
+    /// Load the dataset again after a failed attempt.
+    Retry,
+    /// Classify a picture: RGBA pixels, row-major.
+    Classify {
+        seq: u32,
+        width: u32,
+        height: u32,
+        rgba: Bulk<u8>,
+    },
+    /// Replace the model with the one in this file (unless it is refused).
+    LoadModel {
+        bytes: Bulk<u8>,
+        source: ModelSource,
+        name: String,
+    },
+    /// Send the current model back as a file.
+    SaveModel {
+        purpose: SavePurpose,
+    },
+    /// Report memory use.
+    Memory,
+    Fault {
+        kind: FaultKind,
+    },
+}
+
+/// One training batch's numbers, for the curves.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainPoint {
+    /// 1-based step of the run.
+    pub step: u32,
+    pub loss: f32,
+    pub accuracy: f32,
+}
+
+/// One row of a classification report.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: u32,
+}
+
+/// A classification report: one row per class, then the macro and weighted averages.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub classes: Vec<ReportRow>,
+    pub macro_avg: ReportRow,
+    pub weighted_avg: ReportRow,
+}
+
+impl From<&crate::metrics::ClassificationReport> for Report {
+    fn from(r: &crate::metrics::ClassificationReport) -> Self {
+        let row = |c: &crate::metrics::ClassScores| ReportRow {
+            precision: c.precision,
+            recall: c.recall,
+            f1: c.f1,
+            support: c.support,
+        };
+        Report {
+            classes: r.classes.iter().map(row).collect(),
+            macro_avg: row(&r.macro_avg),
+            weighted_avg: row(&r.weighted_avg),
+        }
+    }
+}
+
+/// The validation accuracy of one λ of the SVM's grid.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LambdaScore {
+    pub lambda: f64,
+    pub accuracy: f64,
+}
+
+/// Where the SVM fit is.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SvmStage {
+    /// Extracting the CNN's features of the training images.
+    Features { done: u32, total: u32 },
+    /// Mapping them for the kernel.
+    Map { done: u32, total: u32 },
+    /// Trying λ values on held-out training features; `scores` when a new one is in.
+    Search { progress: f64, lambda: f64, scores: Option<Vec<LambdaScore>> },
+    /// Fitting on all training features with the chosen λ.
+    Final { progress: f64, lambda: f64, scores: Option<Vec<LambdaScore>> },
+}
+
+/// A stack of square maps (first-layer filters or activations), row-major per map.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MapStack {
+    pub count: u32,
+    pub side: u32,
+    pub values: Bulk<f32>,
+}
+
+/// The SVM's answer to a picture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SvmAnswer {
+    pub class: u8,
+    /// Margins, one per class.
+    pub scores: Bulk<f32>,
+}
+
+/// The training images nearest to a picture in the CNN's feature space.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Neighbours {
+    pub indices: Bulk<u32>,
+    pub labels: Bulk<u8>,
+    /// Cosine similarity of the centred features.
+    pub similarity: Bulk<f32>,
+    /// Their 28x28 images, one after another.
+    pub images: Bulk<u8>,
+    /// How many training images were searched.
+    pub searched: u32,
+}
+
+/// The model's answer to a picture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    pub cnn_class: u8,
+    /// The CNN head's softmax probabilities.
+    pub probabilities: Bulk<f32>,
+    pub svm: Option<SvmAnswer>,
+    /// The first layer's activation maps for this picture, and its filters.
+    pub activations: MapStack,
+    pub filters: MapStack,
+    pub neighbours: Option<Neighbours>,
+    /// Worker time for the answer.
+    pub millis: f64,
+}
+
+/// The answer to a [`ToWorker::Classify`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub seq: u32,
+    /// The 28x28 image the model sees.
+    pub image: Bulk<u8>,
+    /// Nothing stands out from the background.
+    pub empty: bool,
+    /// The picture was dark on light and was inverted.
+    pub inverted: bool,
+    /// A closed outline was filled in.
+    pub filled_outline: bool,
+    /// `None` when there is no model (or the picture is empty).
+    pub answer: Option<Answer>,
+    pub has_model: bool,
+}
+
+/// What the model in use is, for the model panel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelDescription {
+    pub arch: Arch,
+    pub source: ModelSource,
+    pub has_svm: bool,
+    pub has_neighbours: bool,
+    /// How it was trained (the settings query).
+    pub settings: String,
+    /// `page` or `fashion-train`.
+    pub made_by: String,
+    pub cnn_accuracy: Option<f64>,
+    pub svm_accuracy: Option<f64>,
+    pub test_images: u32,
+    pub trained_images: u32,
+}
+
+/// The CNN's results on the test set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TestResult {
+    pub cnn_accuracy: f64,
+    pub test_count: u32,
+    /// Rows are the true class, columns the predicted one.
+    pub confusion: Vec<Vec<u32>>,
+    pub report: Report,
+    /// The evaluated test images (28x28 each), their labels and the CNN's answers.
+    pub images: Bulk<u8>,
+    pub labels: Bulk<u8>,
+    pub predictions: Bulk<u8>,
+}
+
+/// The SVM's results on the test set.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SvmResult {
+    pub svm_accuracy: f64,
+    pub lambda: f64,
+    /// Human-readable kernel, e.g. "RBF (γ = 0.02, 1024 random Fourier features)".
+    pub kernel: String,
+    /// The λ search's validation scores; empty when λ was fixed by the settings.
+    pub scores: Vec<LambdaScore>,
+    pub confusion: Vec<Vec<u32>>,
+    pub report: Report,
+    pub predictions: Bulk<u8>,
+    pub train_rows: u32,
+    pub feature_seconds: f64,
+    pub fit_seconds: f64,
+}
+
+/// Messages from the worker to the page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromWorker {
+    /// The worker listens: the page may post now (earlier messages are lost).
+    Alive,
+    Phase {
+        phase: Phase,
+        detail: String,
+    },
+    /// A fatal problem for the current work. `panic`: the worker cannot be trusted any more and
+    /// is to be restarted; `retry`: the dataset download may be tried again.
+    Error {
+        message: String,
+        panic: bool,
+        retry: bool,
+    },
+    /// A problem worked around: shown, but work goes on.
+    Warning {
+        message: String,
+    },
+    /// The WebGPU device was lost.
+    GpuLost {
+        reason: String,
+        message: String,
+    },
+    Backend {
+        kind: BackendKind,
+        label: String,
+    },
+    /// Dataset download progress, in bytes.
+    Download {
+        loaded: f64,
+        total: f64,
+    },
+    Dataset {
+        train: u32,
+        test: u32,
+    },
+    TrainStart {
+        arch: Arch,
+        epochs: u32,
+        batches: u32,
+        batches_per_epoch: u32,
+    },
+    Batch {
+        epoch: u32,
+        step: u32,
+        points: Vec<TrainPoint>,
+        images_per_second: f64,
+        elapsed: f64,
+        eta: f64,
+    },
+    Epoch {
+        epoch: u32,
+        step: u32,
+        loss: f64,
+        accuracy: f64,
+    },
+    /// A Stop was honoured (said in the progress line, not as an error).
+    Stopped {
+        message: String,
+    },
+    Trained {
+        arch: Arch,
+        images_per_second: f64,
+        warm_images_per_second: Option<f64>,
+        train_seconds: f64,
+        train_images: u32,
+    },
+    EvalProgress {
+        done: u32,
+        total: u32,
+    },
+    TestResult(Box<TestResult>),
+    SvmProgress(SvmStage),
+    SvmResult(Box<SvmResult>),
+    /// The model trained so far, kept by the page to restore a restarted worker.
+    Checkpoint {
+        step: u32,
+        batches: u32,
+        bytes: Bulk<u8>,
+    },
+    ModelReady(Box<ModelDescription>),
+    ModelFile {
+        purpose: SavePurpose,
+        arch: Arch,
+        bytes: Bulk<u8>,
+    },
+    /// A model file was refused (`source`: what was being loaded), or there is none to save.
+    ModelError {
+        source: Option<ModelSource>,
+        message: String,
+    },
+    Prediction(Box<Prediction>),
+    Heatmap {
+        seq: u32,
+        class: u8,
+        heat: Bulk<f32>,
+        image: Bulk<u8>,
+        millis: f64,
+    },
+    Memory {
+        wasm_bytes: f64,
+        gpu_bytes: Option<f64>,
+        gpu_buffers: Option<u32>,
+    },
+}
+
+/// A message that did not decode: said in `#error`, never a panic.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodeError(pub String);
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "A message between the page and the worker could not be read ({}); it was ignored. Reloading the page may help.",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The browser side of the boundary: a message becomes `{m: control, b: [typed arrays]}` and
+/// the arrays' buffers go in the transfer list.
+#[cfg(target_arch = "wasm32")]
+pub mod js {
+    use super::{Buffer, DecodeError, decode, encode};
+    use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray, Uint32Array};
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+    use wasm_bindgen::{JsCast, JsValue};
+
+    const CONTROL: &str = "m";
+    const BULK: &str = "b";
+
+    /// The value to post and its transfer list.
+    pub fn to_js<M: Serialize>(msg: &M) -> (JsValue, Array) {
+        // Maps as plain objects and Option::None as undefined: serde-wasm-bindgen's defaults
+        // except for maps, which it would make JS Maps.
+        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        let (control, buffers) = match encode(msg, |m| m.serialize(&serializer)) {
+            Ok(v) => v,
+            // Only a non-serialisable type could fail, which the round-trip test rules out.
+            Err(e) => (JsValue::from_str(&format!("unserialisable message: {e}")), Vec::new()),
+        };
+        let bulk = Array::new();
+        let transfer = Array::new();
+        for b in buffers {
+            let array: JsValue = match b {
+                Buffer::U8(v) => Uint8Array::from(&v[..]).into(),
+                Buffer::U32(v) => Uint32Array::from(&v[..]).into(),
+                Buffer::F32(v) => Float32Array::from(&v[..]).into(),
+            };
+            if let Ok(buffer) = Reflect::get(&array, &"buffer".into()) {
+                transfer.push(&buffer);
+            }
+            bulk.push(&array);
+        }
+        let obj = Object::new();
+        let _ = Reflect::set(&obj, &CONTROL.into(), &control);
+        let _ = Reflect::set(&obj, &BULK.into(), &bulk);
+        (obj.into(), transfer)
+    }
+
+    /// Reads a message posted by [`to_js`] on the other side.
+    pub fn from_js<M: DeserializeOwned>(value: &JsValue) -> Result<M, DecodeError> {
+        let control = Reflect::get(value, &CONTROL.into()).map_err(|_| DecodeError("no control part".into()))?;
+        let bulk: Array = Reflect::get(value, &BULK.into())
+            .ok()
+            .and_then(|b| b.dyn_into().ok())
+            .ok_or_else(|| DecodeError("no bulk part".into()))?;
+        let mut buffers = Vec::with_capacity(bulk.length() as usize);
+        for item in bulk.iter() {
+            let buffer = if let Some(a) = item.dyn_ref::<Uint8Array>() {
+                Buffer::U8(a.to_vec())
+            } else if let Some(a) = item.dyn_ref::<Uint8ClampedArray>() {
+                Buffer::U8(a.to_vec())
+            } else if let Some(a) = item.dyn_ref::<Float32Array>() {
+                Buffer::F32(a.to_vec())
+            } else if let Some(a) = item.dyn_ref::<Uint32Array>() {
+                Buffer::U32(a.to_vec())
+            } else {
+                return Err(DecodeError("a bulk part that is not a typed array".into()));
+            };
+            buffers.push(buffer);
+        }
+        decode(buffers, || serde_wasm_bindgen::from_value(control)).map_err(|e| DecodeError(e.to_string()))
+    }
+}

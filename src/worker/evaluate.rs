@@ -1,0 +1,197 @@
+//! After training: the CNN on the test set, then the SVM on its features (with the λ search),
+//! both reported to the page as they finish. Every long loop yields to the worker's event
+//! loop, so progress reaches the page and Stop is seen.
+
+use burn::prelude::Device;
+use std::ops::ControlFlow;
+use web_time::Instant;
+
+use super::run::stop_requested;
+use super::send::{phase, send};
+use super::wait::yield_now;
+use crate::dataset::{IMAGE_PIXELS, Split};
+use crate::metrics::{ClassificationReport, confusion_matrix};
+use crate::model::Model;
+use crate::neighbours::FeatureIndex;
+use crate::protocol::{FromWorker, LambdaScore, Phase, Report, SvmResult, SvmStage, TestResult};
+use crate::svm::{FeatureMap, Fit, Kernel, SvmClassifier, SvmOptions};
+use crate::train::infer_split;
+
+/// Test images per inference batch: large enough to keep the backend busy, small enough that
+/// progress moves several times a second on the CPU.
+const INFER_BATCH: usize = 500;
+
+/// The SVM fit runs in slices of about this long: few enough yields to cost nothing, often
+/// enough for Stop.
+const FIT_SLICE_MS: u128 = 30;
+
+fn confusion(predicted: &[u8], labels: &[u8]) -> Vec<Vec<u32>> {
+    confusion_matrix(predicted, labels).iter().map(|row| row.to_vec()).collect()
+}
+
+/// Yields to the worker's event loop, then says whether to go on (Stop not pressed).
+async fn continue_unless_stopped() -> ControlFlow<()> {
+    yield_now().await;
+    if stop_requested() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+}
+
+fn stopped_fit() -> Option<(SvmClassifier, f64)> {
+    // Not an error: the user asked for it. Said where progress is reported.
+    let message = "SVM fitting stopped: the CNN's results stand; press Train to train and fit again.".to_string();
+    send(FromWorker::Stopped { message });
+    None
+}
+
+/// The λ search's scores so far.
+fn scores(fit: &Fit) -> Vec<LambdaScore> {
+    fit.scores().iter().map(|s| LambdaScore { lambda: s.lambda, accuracy: s.accuracy }).collect()
+}
+
+fn kernel_label(kernel: Kernel) -> String {
+    match kernel {
+        Kernel::Linear => "linear".into(),
+        Kernel::Rbf { dim, gamma } => format!("RBF (γ = {gamma}, {dim} random Fourier features)"),
+    }
+}
+
+/// What an evaluation established; `None` where Stop cut it short.
+#[derive(Default)]
+pub struct Evaluation {
+    pub cnn_accuracy: Option<f64>,
+    pub svm: Option<(SvmClassifier, f64)>,
+}
+
+/// Evaluates `model` on the first `total` images of `test` and fits the SVM on its features
+/// of the first `n` of `train`; returns the SVM and its test accuracy unless the fit was
+/// stopped. The training features, as far as they were extracted, are handed to
+/// `on_neighbours` as a similarity index.
+pub async fn evaluate(
+    model: &Model,
+    (train, n): (&Split, usize),
+    (test, total): (&Split, usize),
+    device: &Device,
+    options: &SvmOptions,
+    on_neighbours: impl FnOnce(FeatureIndex),
+) -> Result<Evaluation, String> {
+    let test_labels = &test.labels[..total];
+    phase(Phase::Evaluating, format!("Testing the CNN on {total} test images"));
+    let tested = infer_split(model, test, total, device, INFER_BATCH, |done| {
+        send(FromWorker::EvalProgress { done: done as u32, total: total as u32 });
+        continue_unless_stopped()
+    })
+    .await?;
+    if tested.predictions.len() < total {
+        send(FromWorker::Stopped { message: "Testing stopped: no test results.".into() });
+        return Ok(Evaluation::default());
+    }
+    let cnn_report = ClassificationReport::new(&tested.predictions, test_labels);
+    send(FromWorker::TestResult(Box::new(TestResult {
+        cnn_accuracy: cnn_report.accuracy,
+        test_count: total as u32,
+        confusion: confusion(&tested.predictions, test_labels),
+        report: Report::from(&cnn_report),
+        images: test.images[..total * IMAGE_PIXELS].to_vec().into(),
+        labels: test_labels.to_vec().into(),
+        predictions: tested.predictions.clone().into(),
+    })));
+    let svm = fit_svm(model, (train, n), test_labels, &tested.features, device, options, on_neighbours).await?;
+    Ok(Evaluation { cnn_accuracy: Some(cnn_report.accuracy), svm })
+}
+
+/// Fits the SVM on the model's features of `train` and tests it on `test_features`; `None`
+/// when Stop cut it short.
+async fn fit_svm(
+    model: &Model,
+    (train, n): (&Split, usize),
+    test_labels: &[u8],
+    test_features: &[f32],
+    device: &Device,
+    options: &SvmOptions,
+    on_neighbours: impl FnOnce(FeatureIndex),
+) -> Result<Option<(SvmClassifier, f64)>, String> {
+    let started = Instant::now();
+    phase(Phase::FittingSvm, format!("Extracting the CNN's features of {n} training images"));
+    let features = infer_split(model, train, n, device, INFER_BATCH, |done| {
+        send(FromWorker::SvmProgress(SvmStage::Features { done: done as u32, total: n as u32 }));
+        continue_unless_stopped()
+    })
+    .await?;
+    if !features.predictions.is_empty() {
+        on_neighbours(FeatureIndex::new(&features.features, features.feature_dim));
+    }
+    if features.predictions.len() < n {
+        return Ok(stopped_fit());
+    }
+    let feature_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+
+    phase(Phase::FittingSvm, format!("Mapping features for a {} kernel", options.kernel.name()));
+    let map = FeatureMap::fit(options.kernel, &features.features, features.feature_dim, options.pegasos.seed);
+    // Seconds of work for an RBF map of 60,000 rows: progress is sent from inside it (the
+    // worker cannot yield there, but the page is not blocked).
+    let rows = map.apply_all(&features.features, |done| {
+        send(FromWorker::SvmProgress(SvmStage::Map { done: done as u32, total: n as u32 }));
+    });
+    drop(features);
+    let test_rows = map.apply_all(test_features, |_| {});
+    yield_now().await;
+
+    let mut fit = Fit::new(&rows, &train.labels[..n], options.clone());
+    phase(
+        Phase::FittingSvm,
+        if fit.is_searching() {
+            format!("Fitting Pegasos SVMs for {} values of λ on 90% of the training features", options.grid.len())
+        } else {
+            format!("Fitting the Pegasos SVM with λ = {:e}", fit.current_lambda())
+        },
+    );
+    if !run_fit(&mut fit).await {
+        return Ok(stopped_fit());
+    }
+    let scores = scores(&fit);
+    let (svm, lambda) = fit.finish();
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let predicted = svm.predict_rows(&test_rows);
+    let report = ClassificationReport::new(&predicted, test_labels);
+    send(FromWorker::SvmResult(Box::new(SvmResult {
+        svm_accuracy: report.accuracy,
+        lambda,
+        kernel: kernel_label(options.kernel),
+        scores,
+        confusion: confusion(&predicted, test_labels),
+        report: Report::from(&report),
+        predictions: predicted.into(),
+        train_rows: n as u32,
+        feature_seconds,
+        fit_seconds,
+    })));
+    Ok(Some((SvmClassifier { map, svm, lambda }, report.accuracy)))
+}
+
+/// Runs the fit to its end, reporting progress; `false` when Stop cut it short.
+async fn run_fit(fit: &mut Fit<'_>) -> bool {
+    let mut sent_scores = 0;
+    loop {
+        let slice = Instant::now();
+        let mut finished = false;
+        while !finished && slice.elapsed().as_millis() < FIT_SLICE_MS {
+            finished = fit.step(50);
+        }
+        let new_score = fit.scores().len() > sent_scores;
+        sent_scores = fit.scores().len();
+        let (progress, lambda) = (fit.progress(), fit.current_lambda());
+        let scores = new_score.then(|| scores(fit));
+        send(FromWorker::SvmProgress(if fit.is_searching() {
+            SvmStage::Search { progress, lambda, scores }
+        } else {
+            SvmStage::Final { progress, lambda, scores }
+        }));
+        if finished {
+            return true;
+        }
+        if stop_requested() {
+            return false;
+        }
+        yield_now().await;
+    }
+}

@@ -1,0 +1,58 @@
+//! The training worker, wasm32 only: a Web Worker that owns the dataset, the device and the
+//! model, and talks to the page in the typed messages of [`crate::protocol`]. Keeping all
+//! heavy work here is what keeps the page responsive during training.
+
+mod backend;
+mod classify;
+mod evaluate;
+mod fetch;
+mod files;
+mod gpu_js;
+mod indexing;
+mod loading;
+mod run;
+mod send;
+mod slot;
+mod wait;
+mod work;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::MessageEvent;
+
+use crate::protocol::{self, FaultKind, FromWorker, ToWorker};
+use send::{scope, send, warning};
+
+/// Entry point, from `fashion-worker`'s `main` (run when `web/worker.js` initialises the
+/// module): reports panics and a lost GPU, listens, and tells the page it may post.
+pub fn start() {
+    send::install_panic_hook();
+    gpu_js::watch_device_loss();
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        match protocol::js::from_js::<ToWorker>(&event.data()) {
+            Ok(msg) => handle(msg),
+            Err(e) => warning(e.to_string()),
+        }
+    });
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+    send(FromWorker::Alive);
+}
+
+fn handle(msg: ToWorker) {
+    match msg {
+        ToWorker::Init { query } => loading::init(query),
+        ToWorker::Train { query } => run::start_training(query),
+        ToWorker::Stop => run::stop(),
+        ToWorker::Retry => loading::retry(),
+        ToWorker::Classify { seq, width, height, rgba } => {
+            classify::classify(seq, width, height, &rgba, slot::loaded())
+        }
+        ToWorker::LoadModel { bytes, source, name } => files::load_model(bytes.0, source, name),
+        ToWorker::SaveModel { purpose } => spawn_local(files::save_model(purpose)),
+        ToWorker::Memory => spawn_local(gpu_js::report_memory()),
+        // Fault injection for the tests (and for anyone checking how the page recovers).
+        ToWorker::Fault { kind: FaultKind::Panic } => panic!("fault injected on request (kind=panic)"),
+        ToWorker::Fault { kind: FaultKind::LoseGpu } => gpu_js::lose_device(),
+    }
+}

@@ -1,0 +1,236 @@
+//! A training run from the page: the core's driver, reported as messages, then the evaluation
+//! and the SVM fit, and the finished model stored for the next visit.
+
+use burn::prelude::Device;
+use std::future::Future;
+use std::rc::Rc;
+use wasm_bindgen_futures::spawn_local;
+use web_time::Instant;
+
+use super::evaluate;
+use super::files::{save_model, send_checkpoint};
+use super::send::{error, phase, send, warning};
+use super::wait::{Signal, yield_now};
+use super::{loading, slot, work};
+use crate::dataset::FashionMnist;
+use crate::model::Arch;
+use crate::model_file::ModelInfo;
+use crate::protocol::{FromWorker, ModelSource, Phase, SavePurpose, TrainPoint};
+use crate::settings::Settings;
+use crate::train::driver::{
+    self, BatchReport, Clock, EpochReport, Options, Reporter, RunOutcome, RunShape, Snapshot, TrainError,
+};
+
+/// How often a run in progress sends the page a copy of its model: if the GPU is lost or the
+/// worker dies, the page restarts it with this copy, so at most this much training is lost.
+const CHECKPOINT_EVERY_SECONDS: f64 = 10.0;
+
+/// The charts' points are sent at most this often (and after the last batch).
+const BATCH_MESSAGE_EVERY_MS: u128 = 100;
+
+thread_local! {
+    /// Stop was pressed during the current run (or its evaluation).
+    static STOP: Rc<Signal> = Rc::new(Signal::new());
+}
+
+/// `ToWorker::Stop`.
+pub fn stop() {
+    STOP.with(|s| s.fire());
+}
+
+pub fn stop_requested() -> bool {
+    STOP.with(|s| s.is_fired())
+}
+
+fn reset_stop() {
+    STOP.with(|s| s.reset());
+}
+
+/// `ToWorker::Train`.
+pub fn start_training(query: String) {
+    match Settings::from_query(&query) {
+        Ok(settings) => spawn_local(run_training(settings, query)),
+        Err(e) => warning(format!("Settings not accepted: {e}")),
+    }
+}
+
+/// Runs one training session; a second request while one runs is ignored (rapid clicks).
+pub async fn run_training(settings: Settings, query: String) {
+    let (Some(data), Some(chosen)) = (loading::dataset(), loading::chosen()) else { return };
+    let Some(claim) = work::claim_for_training() else { return };
+    reset_stop();
+    claim.device_free().await;
+    let result = train_and_evaluate(&settings, &query, &data, &chosen.device).await;
+    drop(claim);
+    match result {
+        Ok(()) => phase(Phase::Done, "Finished."),
+        Err(e) => error(e),
+    }
+}
+
+fn failure(e: TrainError) -> String {
+    match e {
+        TrainError::Diverged { .. } => {
+            format!("{e} {}", if slot::has_model() { "The previous model is kept." } else { "" })
+        }
+        TrainError::Read(e) => e,
+    }
+}
+
+async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, device: &Device) -> Result<(), String> {
+    let settings = &all.train;
+    let made_here = ModelInfo { settings: training_settings(query), made_by: "page".into(), ..ModelInfo::default() };
+    let mut reporter = PageReporter::new(settings.arch, made_here.clone(), STOP.with(Rc::clone));
+    let options = Options { checkpoint_every: Some(CHECKPOINT_EVERY_SECONDS) };
+    let clock = WebClock(Instant::now());
+    let run = driver::train(device, &data.train, settings, &options, &mut reporter, &clock);
+    let outcome = run.await.map_err(failure)?;
+    if outcome.steps == 0 {
+        let message = "Stopped before the first batch: nothing was trained.".to_string();
+        send(FromWorker::Stopped { message });
+        return Ok(());
+    }
+    if outcome.stopped {
+        let message = format!("Stopped after {} batches; the model trained so far is kept.", outcome.steps);
+        send(FromWorker::Stopped { message });
+    }
+    let shape = RunShape::new(settings, data.train.len());
+    let info = ModelInfo { trained_images: outcome.images, ..made_here };
+    // The trained CNN is safe with the page before the evaluation and the SVM fit (a minute or
+    // more on big runs), in case the worker does not live to store the finished model.
+    send_checkpoint(&outcome.model, info.clone(), outcome.steps, shape.batches).await;
+    let generation = slot::replace(outcome.model.clone(), None, info.clone(), ModelSource::Trained);
+    slot::send_model_ready();
+    send_trained(settings.arch, &outcome);
+    evaluate_and_store(all, data, device, &outcome, info, generation).await
+}
+
+fn send_trained(arch: Arch, outcome: &RunOutcome) {
+    send(FromWorker::Trained {
+        arch,
+        images_per_second: outcome.images_per_second,
+        warm_images_per_second: outcome.warm_images_per_second,
+        train_seconds: outcome.seconds,
+        train_images: outcome.images as u32,
+    });
+}
+
+/// Tests the trained model, fits the SVM on its features, and stores the result.
+async fn evaluate_and_store(
+    all: &Settings,
+    data: &FashionMnist,
+    device: &Device,
+    outcome: &RunOutcome,
+    mut info: ModelInfo,
+    generation: u64,
+) -> Result<(), String> {
+    let n_train = RunShape::new(&all.train, data.train.len()).images;
+    let n_test = all.train.test_limit.unwrap_or(usize::MAX).min(data.test.len());
+    // A Stop that ended training has been honoured; a new one cuts the SVM fit short.
+    reset_stop();
+    let on_neighbours = |index| slot::set_neighbours(generation, index);
+    let train = (&data.train, n_train);
+    let test = (&data.test, n_test);
+    let evaluation = evaluate::evaluate(&outcome.model, train, test, device, &all.svm, on_neighbours).await?;
+    info.cnn_accuracy = evaluation.cnn_accuracy;
+    info.svm_accuracy = evaluation.svm.as_ref().map(|e| e.1);
+    info.test_images = if info.cnn_accuracy.is_some() { n_test } else { 0 };
+    slot::set_evaluated(generation, evaluation.svm.map(|e| e.0), info);
+    // A model loaded meanwhile is in use now: this one's results are not its own.
+    if slot::generation() == generation {
+        slot::send_model_ready();
+        // Kept for the next visit: the page stores it in IndexedDB.
+        save_model(SavePurpose::Store).await;
+    }
+    Ok(())
+}
+
+/// The parameters of `query` that shape the model, as recorded with it (not `backend`,
+/// `autostart`, `model` or `data`).
+fn training_settings(query: &str) -> String {
+    let skip = ["backend", "autostart", "model", "data"];
+    let kept: Vec<&str> = query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !skip.contains(&kv.split('=').next().unwrap_or("")))
+        .collect();
+    kept.join("&")
+}
+
+struct WebClock(Instant);
+
+impl Clock for WebClock {
+    fn seconds(&self) -> f64 {
+        self.0.elapsed().as_secs_f64()
+    }
+}
+
+/// The run as the page sees it: a phase, the start, the charts' points, epochs, checkpoints.
+struct PageReporter {
+    arch: Arch,
+    made_here: ModelInfo,
+    stop: Rc<Signal>,
+    /// Points not yet sent.
+    pending: Vec<TrainPoint>,
+    last_sent: Instant,
+}
+
+impl PageReporter {
+    fn new(arch: Arch, made_here: ModelInfo, stop: Rc<Signal>) -> Self {
+        Self { arch, made_here, stop, pending: Vec::new(), last_sent: Instant::now() }
+    }
+}
+
+impl Reporter for PageReporter {
+    fn start(&mut self, shape: &RunShape) {
+        phase(Phase::Training, format!("Training {} on {} images", self.arch, shape.images));
+        send(FromWorker::TrainStart {
+            arch: self.arch,
+            epochs: shape.epochs as u32,
+            batches: shape.batches as u32,
+            batches_per_epoch: shape.batches_per_epoch as u32,
+        });
+        self.last_sent = Instant::now();
+    }
+
+    fn batch(&mut self, b: &BatchReport) {
+        let points = &mut self.pending;
+        points.push(TrainPoint { step: b.step as u32, loss: b.loss, accuracy: b.accuracy });
+        if self.last_sent.elapsed().as_millis() >= BATCH_MESSAGE_EVERY_MS || b.step == b.batches {
+            self.last_sent = Instant::now();
+            send(FromWorker::Batch {
+                epoch: b.epoch as u32,
+                step: b.step as u32,
+                points: std::mem::take(points),
+                images_per_second: b.images_per_second,
+                elapsed: b.elapsed,
+                eta: b.eta,
+            });
+        }
+    }
+
+    fn epoch(&mut self, e: &EpochReport) {
+        send(FromWorker::Epoch { epoch: e.epoch as u32, step: e.step as u32, loss: e.loss, accuracy: e.accuracy });
+    }
+
+    fn stopping(&mut self) {
+        phase(Phase::Evaluating, "Stopping: letting the batch in flight finish");
+    }
+
+    async fn checkpoint(&mut self, s: Snapshot) {
+        let info = ModelInfo { trained_images: s.images, ..self.made_here.clone() };
+        send_checkpoint(&s.model, info, s.step, s.batches).await;
+    }
+
+    fn should_stop(&self) -> bool {
+        self.stop.is_fired()
+    }
+
+    fn stop_requested(&self) -> impl Future<Output = ()> {
+        self.stop.wait()
+    }
+
+    async fn pause(&mut self) {
+        yield_now().await;
+    }
+}
