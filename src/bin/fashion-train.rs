@@ -371,7 +371,7 @@ mod native {
 
         fn batch(&mut self, b: &BatchReport) {
             let i = (b.step - 1) % self.batches_per_epoch.max(1);
-            if i % 100 == 0 {
+            if i.is_multiple_of(100) {
                 eprint!("\repoch {} batch {i}/{} loss {:.4}   ", b.epoch, self.batches_per_epoch, b.loss);
                 let _ = std::io::stderr().flush();
             }
