@@ -27,7 +27,8 @@ step() { # name command...
 
 step "format" cargo fmt --check
 step "clippy (native)" cargo clippy --all-targets --features native -- -D warnings
-step "clippy (wasm32)" cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
+step "clippy (wasm32: worker)" cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
+step "clippy (wasm32: page)" cargo clippy --target wasm32-unknown-unknown --lib --bins --no-default-features --features page -- -D warnings
 step "native tests" cargo test
 step "browser tests (wasm-pack, CPU + WebGPU)" wasm-pack test --headless --chrome --release -- --test web
 step "release build (trunk)" trunk --skip-version-check build --release

@@ -30,7 +30,7 @@ pub mod svm;
 pub mod train;
 pub mod view;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "page"))]
 pub mod page;
 
 #[cfg(all(target_arch = "wasm32", feature = "ml"))]

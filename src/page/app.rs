@@ -22,12 +22,16 @@ pub fn start() {
         status::show_error(&format!("Internal error in the page (a bug, please report it): {info}. Reload the page."));
     }));
     let query = window().location().search().unwrap_or_default();
+    // First the slow parts, so they overlap: the worker compiles its wasm (the most of the
+    // time to a usable pad) while this thread builds the page and fetches the model.
+    link::start(query.clone());
+    models_panel::init();
+    models_panel::start(&query);
     // The worker reports a bad parameter; the form shows the defaults then.
     form::build(&Settings::from_query(&query).unwrap_or_default());
     training::init();
     results::init();
     pad::init();
-    models_panel::init();
     on::<web_sys::Event>("train-button", "click", |_| link::train());
     on::<web_sys::Event>("stop-button", "click", |_| link::stop());
     on::<web_sys::Event>("retry-button", "click", |_| link::retry());
@@ -45,7 +49,6 @@ pub fn start() {
     });
     set_phase(Phase::Loading, Some("Loading the app…"));
     show_error("");
-    link::start(query);
 }
 
 /// A thrown value as the browser would print it (`Error: message`).

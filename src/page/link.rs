@@ -5,22 +5,18 @@
 //! any more) or a lost GPU, a fresh one starts and gets the latest model back. A restart loop
 //! (three in a minute) ends in an error instead.
 
+use js_sys::{Array, Function, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, MessageEvent, UrlSearchParams, Worker, WorkerOptions, WorkerType};
+use web_sys::{ErrorEvent, MessageEvent, UrlSearchParams, Worker};
 
-use super::dom::{document, el, now_ms, set_data, set_text};
+use super::dom::{el, now_ms, set_data, set_text, window};
 use super::models_panel::{self, Kept};
 use super::status::{self, fail, offer_retry, set_phase, set_progress, set_progress_text, show_error};
 use super::{answer, pad, results, training};
 use crate::protocol::js::{from_js, to_js};
 use crate::protocol::{FromWorker, ModelSource, Phase, ToWorker};
-
-/// The bootstrap that loads the worker's WebAssembly (`web/worker.js`); the name of the
-/// worker's hashed glue file comes from `<meta name="fashion-worker">`, written by the build.
-const WORKER_SCRIPT: &str = "worker.js";
-const WORKER_META: &str = "meta[name=fashion-worker]";
 
 #[derive(Default)]
 struct Link {
@@ -33,6 +29,10 @@ struct Link {
     restore: Option<Kept>,
     /// A worker that never started is not restarted (it would fail again).
     ever_alive: bool,
+    /// The current worker listens: a wasm worker drops what is posted before it does, so
+    /// messages wait in `queue` until its `Alive`.
+    alive: bool,
+    queue: Vec<ToWorker>,
     /// Times of recent restarts.
     restarts: Vec<f64>,
     /// Between a run's start and the end of its training (not its evaluation).
@@ -45,65 +45,97 @@ thread_local! {
     static LINK: RefCell<Link> = RefCell::new(Link::default());
 }
 
-/// Posts `msg` to the current worker (dropped when there is none: it is being restarted).
+/// Posts `msg` to the current worker, or keeps it until the worker listens.
 pub fn post(msg: ToWorker) {
-    let Some(worker) = LINK.with(|l| l.borrow().worker.clone()) else { return };
-    let (value, transfer) = to_js(&msg);
+    let worker = LINK.with(|l| {
+        let mut l = l.borrow_mut();
+        if !l.alive {
+            l.queue.push(msg.clone());
+            return None;
+        }
+        l.worker.clone()
+    });
+    if let Some(worker) = worker {
+        send_to(&worker, &msg);
+    }
+}
+
+fn send_to(worker: &Worker, msg: &ToWorker) {
+    let (value, transfer) = to_js(msg);
     if let Err(e) = worker.post_message_with_transfer(&value, &transfer) {
         show_error(&format!("Could not send a message to the training worker: {e:?}."));
     }
 }
 
-/// Starts the first worker with the page's URL query.
+/// Starts the first worker with the page's URL query. Messages posted before it listens are
+/// kept, so the page can start work (fetching the shipped model) meanwhile.
 pub fn start(query: String) {
     LINK.with(|l| l.borrow_mut().query = query);
-    spawn();
+    spawn(true);
 }
 
-fn spawn() {
-    let glue = document()
-        .query_selector(WORKER_META)
-        .ok()
-        .flatten()
-        .and_then(|m| m.get_attribute("content"))
-        .unwrap_or_default();
-    let options = WorkerOptions::new();
-    options.set_type(WorkerType::Module);
-    let url = format!("{WORKER_SCRIPT}?glue={}", js_sys::encode_uri_component(&glue));
-    let worker = match Worker::new_with_options(&url, &options) {
-        Ok(w) => w,
-        Err(e) => return fail(&format!("Could not start the training worker: {e:?}")),
+/// `self.fashionBoot`, set by `web/boot.js`: the worker it started at once, the messages that
+/// came before the page listened, and how to start another.
+const BOOT: &str = "fashionBoot";
+
+/// The first worker is the one `web/boot.js` started; a restart asks it for a new one.
+fn spawn(first: bool) {
+    let boot = Reflect::get(&window(), &BOOT.into()).unwrap_or(JsValue::UNDEFINED);
+    let (worker, early) = if first {
+        let worker = Reflect::get(&boot, &"worker".into()).ok().and_then(|w| w.dyn_into::<Worker>().ok());
+        let early = Reflect::get(&boot, &"early".into()).ok().and_then(|e| e.dyn_into::<Array>().ok());
+        (worker, early.unwrap_or_default())
+    } else {
+        let start = Reflect::get(&boot, &"startWorker".into()).ok().and_then(|f| f.dyn_into::<Function>().ok());
+        let worker = start.and_then(|f| f.call0(&JsValue::UNDEFINED).ok()).and_then(|w| w.dyn_into::<Worker>().ok());
+        (worker, Array::new())
+    };
+    let Some(worker) = worker else {
+        return fail("Could not start the training worker: this browser refused to start it. Reload the page.");
     };
     let generation = LINK.with(|l| {
         let mut l = l.borrow_mut();
         l.generation += 1;
         l.worker = Some(worker.clone());
+        l.alive = false;
         l.generation
     });
-    let current = move || LINK.with(|l| l.borrow().generation == generation);
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        if current() {
-            match from_js::<FromWorker>(&e.data()) {
-                Ok(msg) => dispatch(msg),
-                Err(why) => show_error(&why.to_string()),
-            }
-        }
-    });
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    on_message.forget();
+    let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| on_message(generation, &e));
+    worker.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+    listener.forget();
     // Handled here, not by the page's own error listener, even for a replaced worker (whose
     // WebAssembly traps right after a panic it has already reported).
-    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
-        e.prevent_default();
-        if current() {
-            let what = Some(e.message())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| format!("could not load {WORKER_SCRIPT}"));
-            restart(&format!("The training worker failed: {what}."), false);
+    let listener = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| on_worker_error(generation, &e));
+    worker.set_onerror(Some(listener.as_ref().unchecked_ref()));
+    listener.forget();
+    for event in early.iter() {
+        match event.dyn_into::<MessageEvent>() {
+            Ok(e) => on_message(generation, &e),
+            Err(e) => on_worker_error(generation, e.unchecked_ref()),
         }
-    });
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    on_error.forget();
+    }
+}
+
+fn is_current(generation: u32) -> bool {
+    LINK.with(|l| l.borrow().generation == generation)
+}
+
+fn on_message(generation: u32, e: &MessageEvent) {
+    if is_current(generation) {
+        match from_js::<FromWorker>(&e.data()) {
+            Ok(msg) => dispatch(msg),
+            Err(why) => show_error(&why.to_string()),
+        }
+    }
+}
+
+fn on_worker_error(generation: u32, e: &ErrorEvent) {
+    e.prevent_default();
+    if is_current(generation) {
+        let what =
+            Some(e.message()).filter(|m| !m.is_empty()).unwrap_or_else(|| "its script could not be loaded".into());
+        restart(&format!("The training worker failed: {what}."), false);
+    }
 }
 
 /// Replaces the worker after a panic or a lost GPU (`cpu`: the new one trains on the CPU).
@@ -140,13 +172,15 @@ fn restart(message: &str, cpu: bool) {
         l.query = format!("?{}", String::from(q.to_string()));
         l.restore = restore;
         l.in_run = false;
+        // Meant for the worker that is gone (a picture to classify: the pad sends it again).
+        l.queue.clear();
     });
     status::set_ready(false);
     training::clear_eta();
     set_phase(Phase::Loading, Some("Restarting the worker…"));
     show_error(&format!("{message} {kept}"));
     pad::worker_restarted();
-    spawn();
+    spawn(false);
 }
 
 fn set_in_run(in_run: bool) {
@@ -216,15 +250,24 @@ fn dispatch(msg: FromWorker) {
 }
 
 fn alive() {
-    let (query, restore) = LINK.with(|l| {
+    let (worker, query, restore, restarted, queued) = LINK.with(|l| {
         let mut l = l.borrow_mut();
+        let restarted = l.ever_alive;
         l.ever_alive = true;
-        (l.query.clone(), l.restore.take())
+        l.alive = true;
+        (l.worker.clone(), l.query.clone(), l.restore.take(), restarted, std::mem::take(&mut l.queue))
     });
-    post(ToWorker::Init { query: query.clone() });
+    let Some(worker) = worker else { return };
+    send_to(&worker, &ToWorker::Init { query: query.clone() });
+    for msg in &queued {
+        send_to(&worker, msg);
+    }
+    // The first worker's model was asked for at start (app.rs); a restarted one gets the
+    // model in use back, or the model the URL asks for.
     match restore {
         Some(kept) => models_panel::restore(kept),
-        None => models_panel::start(&query),
+        None if restarted => models_panel::start(&query),
+        None => {}
     }
 }
 
