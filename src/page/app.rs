@@ -2,10 +2,9 @@
 //! worker. Also the memory line, which belongs to no other panel.
 
 use js_sys::Reflect;
-use wasm_bindgen::JsValue;
 use web_sys::{CustomEvent, ErrorEvent, PromiseRejectionEvent};
 
-use super::dom::{el, listen, on, set_data, window};
+use super::dom::{el, js_error, listen, on, set_data, window};
 use super::status::{self, fail, set_phase, show_error};
 use super::{form, link, models_panel, pad, results, training};
 use crate::protocol::{FaultKind, Phase, ToWorker};
@@ -38,7 +37,7 @@ pub fn start() {
     let win = window();
     listen::<ErrorEvent>(&win, "error", |e| fail(&format!("Unexpected error in the page: {}", e.message())));
     listen::<PromiseRejectionEvent>(&win, "unhandledrejection", |e| {
-        fail(&format!("Unexpected error in the page: {}", describe(&e.reason())))
+        fail(&format!("Unexpected error in the page: {}", js_error(&e.reason())))
     });
     listen::<CustomEvent>(&win, FAULT_EVENT, |e| {
         let kind = e.detail().as_string().unwrap_or_default();
@@ -49,11 +48,6 @@ pub fn start() {
     });
     set_phase(Phase::Loading, Some("Loading the app…"));
     show_error("");
-}
-
-/// A thrown value as the browser would print it (`Error: message`).
-fn describe(value: &JsValue) -> String {
-    value.as_string().unwrap_or_else(|| js_sys::Object::from(value.clone()).to_string().into())
 }
 
 /// The memory line: the worker's WebAssembly memory, the bytes in live WebGPU buffers, and the

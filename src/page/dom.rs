@@ -91,3 +91,13 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
 pub fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
+
+/// A JavaScript error as a line of text: `name: message`, or its string form.
+pub fn js_error(e: &JsValue) -> String {
+    let field = |k: &str| js_sys::Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
+    match (field("name"), field("message")) {
+        (Some(name), Some(message)) => format!("{name}: {message}"),
+        (None, Some(message)) => message,
+        _ => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    }
+}

@@ -5,19 +5,20 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Date, Number, Object, Uint8Array};
+use js_sys::{Array, Date, Object, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, HtmlButtonElement, HtmlInputElement, Response, Url};
 
-use super::dom::{after, by_id, create, document, el, on, set_data, set_text, window};
+use super::dom::{after, by_id, create, document, el, js_error, on, set_data, set_text, window};
 use super::status::show_error;
 use super::{link, pad, storage};
 use crate::arch::Arch;
 use crate::model_file::{EXTENSION, MAX_BYTES};
 use crate::protocol::{Bulk, ModelDescription, ModelSource, SavePurpose, ToWorker};
 use crate::settings::{ModelChoice, Settings};
+use crate::view::format::{pct, thousands, to_fixed};
 
 const INFO: &str = "model-info";
 const DOWNLOAD: &str = "model-download";
@@ -144,12 +145,12 @@ async fn load_shipped() {
 }
 
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let response = JsFuture::from(window().fetch_with_str(url)).await.map_err(js_message)?;
-    let response: Response = response.dyn_into().map_err(js_message)?;
+    let response = JsFuture::from(window().fetch_with_str(url)).await.map_err(|e| js_error(&e))?;
+    let response: Response = response.dyn_into().map_err(|e| js_error(&e))?;
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
     }
-    let buffer = JsFuture::from(response.array_buffer().map_err(js_message)?).await.map_err(js_message)?;
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| js_error(&e))?).await.map_err(|e| js_error(&e))?;
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
@@ -166,7 +167,7 @@ fn picked() {
     input.set_value(""); // the same file can be picked again
     let Some(file) = file else { return };
     if file.size() > MAX_BYTES as f64 {
-        let mb = fixed(file.size() / 1e6, 0);
+        let mb = to_fixed(file.size() / 1e6, 0);
         show_error(&format!(
             "Could not load {}: it is {mb} MB, far more than any model this page saves. The current model is kept.",
             file.name()
@@ -181,9 +182,7 @@ fn picked() {
 async fn send_file(file: File) {
     match JsFuture::from(file.array_buffer()).await {
         Ok(buffer) => send(Uint8Array::new(&buffer).to_vec(), ModelSource::File, &file.name(), None),
-        Err(e) => {
-            show_error(&format!("Could not read {} ({}). The current model is kept.", file.name(), js_message(e)))
-        }
+        Err(e) => show_error(&format!("Could not read {} ({}). The current model is kept.", file.name(), js_error(&e))),
     }
 }
 
@@ -198,8 +197,8 @@ pub fn on_model_ready(d: ModelDescription) {
     info.set_text_content(Some(&describe(&d)));
     set_data(&info, "source", Some(d.source.as_str()));
     set_data(&info, "arch", Some(d.arch.name()));
-    set_data(&info, "cnn-accuracy", d.cnn_accuracy.map(|a| fixed(a, 4)).as_deref());
-    set_data(&info, "svm-accuracy", d.svm_accuracy.map(|a| fixed(a, 4)).as_deref());
+    set_data(&info, "cnn-accuracy", d.cnn_accuracy.map(|a| to_fixed(a, 4)).as_deref());
+    set_data(&info, "svm-accuracy", d.svm_accuracy.map(|a| to_fixed(a, 4)).as_deref());
     download_button().set_disabled(false);
     pad::on_model_ready(&note(&d));
 }
@@ -232,7 +231,7 @@ fn describe(m: &ModelDescription) -> String {
 }
 
 fn origin(m: &ModelDescription) -> String {
-    let trained = (m.trained_images > 0).then(|| format!("{} training images seen", locale(&m.trained_images.into())));
+    let trained = (m.trained_images > 0).then(|| format!("{} training images seen", thousands(m.trained_images)));
     let settings = (!m.settings.is_empty()).then(|| format!("settings {}", m.settings));
     let how = [settings, trained].into_iter().flatten().collect::<Vec<_>>().join(", ");
     let with_how = |sep: &str| if how.is_empty() { String::new() } else { format!("{sep}{how}") };
@@ -270,7 +269,7 @@ fn origin(m: &ModelDescription) -> String {
 fn accuracy(m: &ModelDescription) -> String {
     let Some(cnn) = m.cnn_accuracy else { return "not tested yet".into() };
     let svm = m.svm_accuracy.map_or(", no SVM yet".to_string(), |s| format!(", CNN + SVM {}", pct(s)));
-    format!("CNN {}{svm} on {} test images", pct(cnn), locale(&m.test_images.into()))
+    format!("CNN {}{svm} on {} test images", pct(cnn), thousands(m.test_images))
 }
 
 /// The worker sent the model as a file: to keep it here, or for the user to save.
@@ -290,7 +289,7 @@ pub fn on_model_file(purpose: SavePurpose, arch: Arch, bytes: Vec<u8>) {
 
 fn offer_download(arch: Arch, bytes: &[u8]) {
     if let Err(e) = download(arch, bytes) {
-        show_error(&format!("Could not save the model to a file ({}).", js_message(e)));
+        show_error(&format!("Could not save the model to a file ({}).", js_error(&e)));
     }
 }
 
@@ -374,33 +373,13 @@ fn warn(what: &str, e: &storage::StorageError) {
     web_sys::console::warn_2(&what.into(), &e.to_string().into());
 }
 
-/// `x` as a percentage with two decimals, as JavaScript's `toFixed` rounds.
-fn pct(x: f64) -> String {
-    format!("{} %", fixed(100.0 * x, 2))
-}
-
-/// JavaScript's `x.toFixed(digits)`, so that the texts and attributes read as they did.
-fn fixed(x: f64, digits: u8) -> String {
-    Number::from(x).to_fixed(digits).map(String::from).unwrap_or_else(|_| format!("{x:.*}", digits as usize))
-}
-
-/// `v.toLocaleString()` in the browser's language: a number as 10,000 in English, a date as
-/// 5/3/2025, 14:02:11.
-fn locale(v: &JsValue) -> String {
-    String::from(v.unchecked_ref::<Object>().to_locale_string())
+/// A date as the browser's language writes it (`toLocaleString`: 5/3/2025, 14:02:11).
+fn locale(date: &Date) -> String {
+    String::from(date.unchecked_ref::<Object>().to_locale_string())
 }
 
 /// Today as `YYYY-MM-DD` (UTC, as `toISOString` gives it).
 fn today() -> String {
     let iso = String::from(Date::new_0().to_iso_string());
     iso.chars().take(10).collect()
-}
-
-/// A JavaScript error's message (a `TypeError` from `fetch`, say), or its string form.
-fn js_message(e: JsValue) -> String {
-    js_sys::Reflect::get(&e, &"message".into())
-        .ok()
-        .and_then(|m| m.as_string())
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| format!("{e:?}"))
 }

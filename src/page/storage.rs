@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
 
-use super::dom::window;
+use super::dom::{js_error, window};
 
 const DB: &str = "fashion-mnist-lab";
 const DB_VERSION: u32 = 1;
@@ -100,7 +100,7 @@ async fn run(
 }
 
 async fn open() -> Result<IdbDatabase, StorageError> {
-    let unavailable = |e: JsValue| StorageError::Unavailable(describe(&e));
+    let unavailable = |e: JsValue| StorageError::Unavailable(js_error(&e));
     let factory = window()
         .indexed_db()
         .map_err(unavailable)?
@@ -124,8 +124,8 @@ async fn open() -> Result<IdbDatabase, StorageError> {
     clear_open(&request);
     drop(upgrade);
     opened.map_err(|_| StorageError::Unavailable(error_of(&request)))?;
-    let db = request.result().map_err(|e| StorageError::Unavailable(describe(&e)))?;
-    db.dyn_into::<IdbDatabase>().map_err(|v| StorageError::Unavailable(describe(&v)))
+    let db = request.result().map_err(|e| StorageError::Unavailable(js_error(&e)))?;
+    db.dyn_into::<IdbDatabase>().map_err(|v| StorageError::Unavailable(js_error(&v)))
 }
 
 fn clear_open(request: &IdbOpenDbRequest) {
@@ -139,7 +139,7 @@ async fn transact(
     mode: IdbTransactionMode,
     op: impl FnOnce(&IdbObjectStore) -> Result<IdbRequest, JsValue>,
 ) -> Result<JsValue, StorageError> {
-    let failed = |e: JsValue| StorageError::Failed(describe(&e));
+    let failed = |e: JsValue| StorageError::Failed(js_error(&e));
     let tx = db.transaction_with_str_and_mode(STORE, mode).map_err(failed)?;
     let request = tx.object_store(STORE).and_then(|s| op(&s)).map_err(failed)?;
     let done = settle(|ok, err| {
@@ -174,17 +174,7 @@ async fn settle(hook: impl FnOnce(&Function, &Function)) -> Result<JsValue, JsVa
 /// The `error` (a DOMException) an IndexedDB request or transaction ended with.
 fn error_of(target: &JsValue) -> String {
     match Reflect::get(target, &"error".into()) {
-        Ok(e) if !e.is_null() && !e.is_undefined() => describe(&e),
+        Ok(e) if !e.is_null() && !e.is_undefined() => js_error(&e),
         _ => "the operation was aborted".into(),
-    }
-}
-
-/// A JavaScript error as a line of text: `name: message`, or its string form.
-fn describe(e: &JsValue) -> String {
-    let field = |k: &str| Reflect::get(e, &k.into()).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
-    match (field("name"), field("message")) {
-        (Some(name), Some(message)) => format!("{name}: {message}"),
-        (None, Some(message)) => message,
-        _ => e.as_string().unwrap_or_else(|| format!("{e:?}")),
     }
 }
