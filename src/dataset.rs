@@ -21,21 +21,65 @@ pub const FILE_NAMES: [&str; 4] = [
     "t10k-labels-idx1-ubyte.gz",
 ];
 
+/// The largest file the page reads, decompressed: train-images, a 16-byte header and 60,000
+/// images (47 MB). A gzip stream that expands further is refused as it decompresses, so a
+/// small "gzip bomb" cannot ask for gigabytes.
+pub const MAX_IDX_BYTES: usize = 16 + TRAIN_COUNT * IMAGE_PIXELS;
+/// The largest download taken for one gzipped file (train-images.gz is 26.4 MB).
+pub const MAX_GZ_BYTES: usize = 64 << 20;
+
 const IMAGES_MAGIC: u32 = 0x0000_0803;
 const LABELS_MAGIC: u32 = 0x0000_0801;
 
 /// Why a dataset file was refused. Every variant names the file so the page can say which one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatasetError {
-    NotGzip { file: String },
-    Gzip { file: String, reason: String },
-    TooShort { file: String, len: usize },
-    BadMagic { file: String, expected: u32, found: u32 },
-    BadImageSize { file: String, rows: u32, cols: u32 },
-    WrongCount { file: String, expected: usize, found: usize },
-    Truncated { file: String, expected_bytes: usize, found_bytes: usize },
-    LabelOutOfRange { file: String, index: usize, label: u8 },
-    CountMismatch { images: usize, labels: usize },
+    NotGzip {
+        file: String,
+    },
+    /// More than `limit` bytes: downloaded (`compressed`) or after decompression.
+    TooLarge {
+        file: String,
+        limit: usize,
+        compressed: bool,
+    },
+    Gzip {
+        file: String,
+        reason: String,
+    },
+    TooShort {
+        file: String,
+        len: usize,
+    },
+    BadMagic {
+        file: String,
+        expected: u32,
+        found: u32,
+    },
+    BadImageSize {
+        file: String,
+        rows: u32,
+        cols: u32,
+    },
+    WrongCount {
+        file: String,
+        expected: usize,
+        found: usize,
+    },
+    Truncated {
+        file: String,
+        expected_bytes: usize,
+        found_bytes: usize,
+    },
+    LabelOutOfRange {
+        file: String,
+        index: usize,
+        label: u8,
+    },
+    CountMismatch {
+        images: usize,
+        labels: usize,
+    },
 }
 
 impl fmt::Display for DatasetError {
@@ -45,6 +89,12 @@ impl fmt::Display for DatasetError {
             NotGzip { file } => {
                 write!(f, "{file} is not a gzip file (it may be an HTML error page or the wrong download)")
             }
+            TooLarge { file, limit, compressed } => write!(
+                f,
+                "{file} is larger than {:.0} MB{}, more than any Fashion-MNIST file: is the data URL right?",
+                *limit as f64 / 1e6,
+                if *compressed { "" } else { " once decompressed" }
+            ),
             Gzip { file, reason } => {
                 write!(f, "{file} could not be decompressed: {reason} (truncated or corrupt download?)")
             }
@@ -83,10 +133,17 @@ pub fn gunzip(file: &str, bytes: &[u8]) -> Result<Vec<u8>, DatasetError> {
     if bytes.len() < 2 || bytes[0] != 0x1f || bytes[1] != 0x8b {
         return Err(DatasetError::NotGzip { file: file.to_string() });
     }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
+    if bytes.len() > MAX_GZ_BYTES {
+        return Err(DatasetError::TooLarge { file: file.to_string(), limit: MAX_GZ_BYTES, compressed: true });
+    }
+    let mut out = Vec::with_capacity((bytes.len() * 2).min(MAX_IDX_BYTES));
     flate2::read::GzDecoder::new(bytes)
+        .take(MAX_IDX_BYTES as u64 + 1)
         .read_to_end(&mut out)
         .map_err(|e| DatasetError::Gzip { file: file.to_string(), reason: e.to_string() })?;
+    if out.len() > MAX_IDX_BYTES {
+        return Err(DatasetError::TooLarge { file: file.to_string(), limit: MAX_IDX_BYTES, compressed: false });
+    }
     Ok(out)
 }
 
@@ -131,7 +188,8 @@ pub fn parse_images(file: &str, raw: &[u8], expected_count: Option<usize>) -> Re
         return Err(DatasetError::BadImageSize { file: file.to_string(), rows, cols });
     }
     check_count(file, count, expected_count)?;
-    Ok(payload(file, raw, 16, count * IMAGE_PIXELS)?.to_vec())
+    // Checked: on wasm32 a forged count times 784 overflows `usize`.
+    Ok(payload(file, raw, 16, count.saturating_mul(IMAGE_PIXELS))?.to_vec())
 }
 
 /// Parses a decompressed IDX1 label file, checking every label is a class.

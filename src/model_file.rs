@@ -257,7 +257,8 @@ impl ModelFile {
         let info_text = std::str::from_utf8(r.take(info_len)?).map_err(|_| FileError::Damaged)?.to_owned();
         let tensor_count = r.u32()? as usize;
         let (arch, info) = ModelInfo::from_text(&info_text)?;
-        let mut shapes = Vec::with_capacity(tensor_count);
+        // Each tensor takes at least its rank's four bytes: the count cannot reserve more.
+        let mut shapes = Vec::with_capacity(tensor_count.min(r.remaining() / 4));
         let mut values = Vec::new();
         for _ in 0..tensor_count {
             let rank = r.u32()? as usize;
@@ -320,7 +321,10 @@ fn check_svm(svm: &SvmClassifier, arch: Arch) -> Result<(), FileError> {
 
 impl ModelInfo {
     fn to_text(&self, arch: Arch) -> String {
-        let mut s = format!("arch={arch}\nsettings={}\nmade_by={}\n", self.settings, self.made_by);
+        // One line per value: a line break inside one (from a file that had it, say a bare
+        // `\r` at the end) would come back as a different value or key.
+        let line = |v: &str| v.replace(['\r', '\n'], " ");
+        let mut s = format!("arch={arch}\nsettings={}\nmade_by={}\n", line(&self.settings), line(&self.made_by));
         if let Some(a) = self.cnn_accuracy {
             s += &format!("cnn_accuracy={a}\n");
         }
@@ -382,6 +386,9 @@ impl Reader<'_> {
         let s = &self.bytes[self.at..end];
         self.at = end;
         Ok(s)
+    }
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.at
     }
     fn u8(&mut self) -> Result<u8, FileError> {
         Ok(self.take(1)?[0])

@@ -1,9 +1,10 @@
-//! Run settings and their parsing from the page's URL query (`?arch=three-conv&epochs=2`).
-//! Invalid values are errors with a message meant for the user, never silently replaced.
+//! Run settings: what a run and the page can be told, the form that shows them with their
+//! limits, and (in `query`) their URL form (`?arch=three-conv&epochs=2`). Invalid values are
+//! errors with a message meant for the user, never silently replaced.
 
 use crate::arch::Arch;
 use crate::dataset::{TEST_COUNT, TRAIN_COUNT};
-use crate::svm::{Kernel, SvmOptions};
+use crate::svm::SvmOptions;
 use std::str::FromStr;
 
 /// Which compute backend to train on.
@@ -14,6 +15,17 @@ pub enum BackendChoice {
     Auto,
     WebGpu,
     Cpu,
+}
+
+impl BackendChoice {
+    /// The value `backend=` takes for this choice.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::WebGpu => "webgpu",
+            Self::Cpu => "cpu",
+        }
+    }
 }
 
 impl FromStr for BackendChoice {
@@ -34,6 +46,16 @@ pub enum ModelChoice {
     #[default]
     Pretrained,
     None,
+}
+
+impl ModelChoice {
+    /// The value `model=` takes for this choice.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pretrained => "pretrained",
+            Self::None => "none",
+        }
+    }
 }
 
 impl FromStr for ModelChoice {
@@ -271,143 +293,4 @@ impl Settings {
     }
 }
 
-fn parse_num<T: FromStr>(key: &str, value: &str, what: &str) -> Result<T, String> {
-    value.trim().parse().map_err(|_| format!("{key}=\"{value}\" is not {what}"))
-}
-
-fn positive(key: &str, value: &str) -> Result<usize, String> {
-    match parse_num::<usize>(key, value, "a whole number")? {
-        0 => Err(format!("{key} must be at least 1")),
-        n => Ok(n),
-    }
-}
-
-fn flag(key: &str, value: &str) -> Result<bool, String> {
-    match value {
-        "1" | "true" | "on" => Ok(true),
-        "0" | "false" | "off" => Ok(false),
-        _ => Err(format!("{key}=\"{value}\": use 1 or 0")),
-    }
-}
-
-fn positive_real(key: &str, value: &str, max: f64) -> Result<f64, String> {
-    let x: f64 = parse_num(key, value, "a number")?;
-    if x <= 0.0 || x > max || !x.is_finite() {
-        return Err(format!("{key} must be a number above 0 and at most {max}"));
-    }
-    Ok(x)
-}
-
-/// Decodes `%XX` escapes and `+`; enough for the values this page takes.
-fn url_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = |c: u8| (c as char).to_digit(16);
-                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                    (Some(hi), Some(lo)) => {
-                        out.push((hi * 16 + lo) as u8);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-impl Settings {
-    /// Parses a query string (with or without the leading `?`). Unknown keys are ignored so
-    /// other tools can add their own; a known key with a bad value is an error.
-    pub fn from_query(query: &str) -> Result<Self, String> {
-        let mut s = Settings::default();
-        let query = query.strip_prefix('?').unwrap_or(query);
-        // The kernel's parts may come in any order; they are put together at the end.
-        let (mut kernel, mut rbf_dim, mut gamma) = (None::<String>, None, None);
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let (key, value) = (url_decode(key), url_decode(value));
-            let t = &mut s.train;
-            match key.as_str() {
-                "backend" => s.backend = value.parse()?,
-                "model" => s.model = value.parse()?,
-                "autostart" => s.autostart = flag(&key, &value)?,
-                "data" => {
-                    if value.is_empty() {
-                        return Err("data= needs a URL".into());
-                    }
-                    s.data_url = if value.ends_with('/') { value } else { format!("{value}/") };
-                }
-                "svm_lambda" => s.svm.lambda = Some(positive_real(&key, &value, SVM_LAMBDA_MAX)?),
-                "svm_kernel" => kernel = Some(value),
-                "svm_dim" => {
-                    let d = positive(&key, &value)?;
-                    if d > SVM_DIM_MAX {
-                        return Err(format!("svm_dim must be at most {SVM_DIM_MAX}"));
-                    }
-                    rbf_dim = Some(d);
-                }
-                "svm_gamma" => gamma = Some(positive_real(&key, &value, SVM_GAMMA_MAX)? as f32),
-                "svm_epochs" => s.svm.pegasos.epochs = positive(&key, &value)?.min(1000),
-                "svm_average" => s.svm.pegasos.average = flag(&key, &value)?,
-                "arch" => t.arch = value.parse()?,
-                "epochs" => t.epochs = positive(&key, &value)?.min(EPOCHS_MAX),
-                "batch" => {
-                    t.batch_size = positive(&key, &value)?;
-                    if t.batch_size > BATCH_MAX {
-                        return Err(format!("batch must be at most {BATCH_MAX}"));
-                    }
-                }
-                "lr" => t.lr = positive_real(&key, &value, LR_MAX)?,
-                "augment" => t.augment = flag(&key, &value)?,
-                "sketch_aug" => {
-                    t.sketch_aug = parse_num(&key, &value, "a share between 0 and 1")?;
-                    if !(0.0..=1.0).contains(&t.sketch_aug) {
-                        return Err(format!("sketch_aug must be between 0 and 1, not {value}"));
-                    }
-                }
-                "lr_decay" => t.lr_decay = flag(&key, &value)?,
-                "shift" => t.shift = flag(&key, &value)?,
-                "warmup" => {
-                    t.warmup = parse_num(&key, &value, "a share between 0 and 0.5")?;
-                    if !(0.0..=0.5).contains(&t.warmup) {
-                        return Err(format!("warmup must be between 0 and 0.5, not {value}"));
-                    }
-                }
-                "smoothing" => {
-                    t.smoothing = parse_num(&key, &value, "a number between 0 and 0.5")?;
-                    if !(0.0..=0.5).contains(&t.smoothing) {
-                        return Err(format!("smoothing must be between 0 and 0.5, not {value}"));
-                    }
-                }
-                "wd" => {
-                    t.weight_decay = parse_num(&key, &value, "a number between 0 and 1")?;
-                    if !(0.0..=1.0).contains(&t.weight_decay) {
-                        return Err(format!("wd must be between 0 and 1, not {value}"));
-                    }
-                }
-                "train_limit" => t.train_limit = Some(positive(&key, &value)?),
-                "test_limit" => t.test_limit = Some(positive(&key, &value)?),
-                "seed" => t.seed = parse_num(&key, &value, "a whole number")?,
-                _ => {}
-            }
-        }
-        s.svm.kernel = match kernel.as_deref() {
-            None | Some("rbf") => Kernel::Rbf {
-                dim: rbf_dim.unwrap_or(Kernel::DEFAULT_RBF_DIM),
-                gamma: gamma.unwrap_or(Kernel::DEFAULT_GAMMA),
-            },
-            Some("linear") => Kernel::Linear,
-            Some(other) => return Err(format!("unknown svm_kernel \"{other}\": use rbf or linear")),
-        };
-        s.svm.pegasos.seed = s.train.seed;
-        Ok(s)
-    }
-}
+mod query;

@@ -9,6 +9,35 @@
 
 use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 
+/// Largest picture taken, in pixels: 4096 x 4096 (64 MB as RGBA); the page scales uploads
+/// well below this, so only a forged message reaches it.
+pub const MAX_PIXELS: usize = 4096 * 4096;
+
+/// Why a picture's pixels cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PictureError {
+    Empty { width: usize, height: usize },
+    TooLarge { width: usize, height: usize },
+    WrongLength { width: usize, height: usize, bytes: usize },
+}
+
+impl std::fmt::Display for PictureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            PictureError::Empty { width, height } => write!(f, "the picture is {width}x{height} pixels: it is empty"),
+            PictureError::TooLarge { width, height } => write!(
+                f,
+                "the picture is {width}x{height} pixels, more than the {MAX_PIXELS} this page reads: scale it down"
+            ),
+            PictureError::WrongLength { width, height, bytes } => {
+                write!(f, "a {width}x{height} picture needs {width}x{height}x4 bytes of RGBA, it came with {bytes}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PictureError {}
+
 /// A grayscale picture, values 0..1, row-major.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gray {
@@ -25,8 +54,17 @@ impl Gray {
 
     /// From RGBA bytes (a canvas's `ImageData`, a decoded upload): luma, with transparent
     /// pixels taken as white paper, which is how a drawing canvas's untouched area looks.
-    pub fn from_rgba(width: usize, height: usize, rgba: &[u8]) -> Self {
-        assert_eq!(rgba.len(), width * height * 4, "four bytes per pixel");
+    /// The sizes come from outside (a worker message), so they are checked, not trusted.
+    pub fn from_rgba(width: usize, height: usize, rgba: &[u8]) -> Result<Self, PictureError> {
+        let pixels = width.checked_mul(height).filter(|&p| p <= MAX_PIXELS);
+        match pixels {
+            _ if width == 0 || height == 0 => return Err(PictureError::Empty { width, height }),
+            None => return Err(PictureError::TooLarge { width, height }),
+            Some(p) if rgba.len() != p * 4 => {
+                return Err(PictureError::WrongLength { width, height, bytes: rgba.len() });
+            }
+            Some(_) => {}
+        }
         let pixels = rgba
             .chunks_exact(4)
             .map(|p| {
@@ -35,7 +73,7 @@ impl Gray {
                 luma * alpha + (1.0 - alpha)
             })
             .collect();
-        Self { width, height, pixels }
+        Ok(Self { width, height, pixels })
     }
 
     fn at(&self, x: usize, y: usize) -> f32 {

@@ -183,7 +183,7 @@ fn an_empty_canvas_says_so() {
 #[test]
 fn rgba_transparent_pixels_are_white_paper() {
     let rgba = [0u8, 0, 0, 0, 0, 0, 0, 255, 255, 255, 255, 255, 128, 128, 128, 255];
-    let g = Gray::from_rgba(2, 2, &rgba);
+    let g = Gray::from_rgba(2, 2, &rgba).unwrap();
     assert_eq!(g.pixels[0], 1.0);
     assert_eq!(g.pixels[1], 0.0);
     assert_eq!(g.pixels[2], 1.0);

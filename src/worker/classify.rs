@@ -14,19 +14,15 @@ use crate::explain::{Explanation, Maps, argmax, explain, first_filters, occlusio
 use crate::protocol::{Answer, FromWorker, MapStack, Neighbours, Prediction, SvmAnswer};
 use crate::sketch::{Gray, prepare};
 
-/// Largest picture accepted, in pixels; the page scales uploads down well below this.
-const MAX_PIXELS: usize = 4096 * 4096;
 /// Training images shown as the nearest neighbours.
 const NEIGHBOURS: usize = 8;
 
 /// `ToWorker::Classify`.
 pub fn classify(seq: u32, width: u32, height: u32, rgba: &[u8], loaded: Option<Loaded>) {
-    let (width, height) = (width as usize, height as usize);
-    let pixels = width.checked_mul(height).filter(|&p| p > 0 && p <= MAX_PIXELS);
-    if pixels.is_none_or(|p| rgba.len() != p * 4) {
-        return warning(format!("The picture cannot be read: {width}x{height} pixels with {} bytes.", rgba.len()));
-    }
-    let picture = Gray::from_rgba(width, height, rgba);
+    let picture = match Gray::from_rgba(width as usize, height as usize, rgba) {
+        Ok(p) => p,
+        Err(e) => return warning(format!("The picture cannot be read: {e}.")),
+    };
     spawn_local(async move {
         if let Err(e) = answer(seq, &picture, loaded).await {
             warning(format!("Could not classify the picture: {e}"));

@@ -8,7 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
 use super::send::scope;
-use crate::dataset::FILE_NAMES;
+use crate::dataset::{DatasetError, FILE_NAMES, MAX_GZ_BYTES};
 
 /// Sizes of the official gzip files, used for the progress bar when a server sends no
 /// Content-Length.
@@ -91,6 +91,13 @@ pub async fn fetch_dataset(base: &str, mut progress: impl FnMut(u64, u64)) -> Re
             let value: Uint8Array =
                 Reflect::get(&chunk, &"value".into()).map_err(|e| js_err(&url, e))?.unchecked_into();
             let start = bytes.len();
+            // A host that sends more than any dataset file is not one: stop before the tab
+            // runs out of memory.
+            if start + value.length() as usize > MAX_GZ_BYTES {
+                let _ = reader.cancel();
+                let too_large = DatasetError::TooLarge { file: url, limit: MAX_GZ_BYTES, compressed: true };
+                return Err(too_large.to_string());
+            }
             bytes.resize(start + value.length() as usize, 0);
             value.copy_to(&mut bytes[start..]);
             done += value.length() as u64;
