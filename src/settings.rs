@@ -294,3 +294,4 @@ impl Settings {
 }
 
 mod query;
+pub use query::SettingError;

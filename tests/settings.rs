@@ -63,7 +63,7 @@ fn bad_values_are_errors_that_name_the_problem() {
         ("wd=2", "wd must be between 0 and 1"),
         ("shift=yes", "shift"),
     ] {
-        let err = Settings::from_query(q).unwrap_err();
+        let err = Settings::from_query(q).unwrap_err().to_string();
         assert!(err.contains(needle), "{q}: {err}");
     }
 }
@@ -89,4 +89,36 @@ fn arch_names_round_trip() {
     for a in Arch::ALL {
         assert_eq!(a.name().parse::<Arch>().unwrap(), a);
     }
+}
+
+/// The page's parse: a bad value is named and left at its default, the good ones are taken,
+/// and nothing of a refused value stays behind (batch is assigned before its limit is checked).
+#[test]
+fn the_page_takes_the_good_parameters_and_names_the_bad_ones() {
+    let (s, refused) = Settings::from_query_lenient("?epochs=abc&arch=three-conv&batch=5000&svm_kernel=poly&lr=0.01");
+    let default = Settings::default();
+    assert_eq!(s.train.arch, fashion_cnn::arch::Arch::ThreeConv);
+    assert_eq!(s.train.lr, 0.01);
+    assert_eq!(
+        (s.train.epochs, s.train.batch_size, s.svm.kernel),
+        (default.train.epochs, default.train.batch_size, default.svm.kernel)
+    );
+    let keys: Vec<_> = refused.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["epochs", "batch", "svm_kernel"]);
+    assert_eq!(
+        refused[0].ignored(),
+        "URL parameter ignored: epochs=\"abc\" is not a whole number. The default, epochs=6, is used."
+    );
+    assert_eq!(
+        refused[2].ignored(),
+        "URL parameter ignored: unknown svm_kernel \"poly\": use rbf or linear. The default, svm_kernel=rbf, is used."
+    );
+    // A setting with no default value in the query (the λ search) says so plainly.
+    let (_, refused) = Settings::from_query_lenient("svm_lambda=-1");
+    assert_eq!(
+        refused[0].ignored(),
+        "URL parameter ignored: svm_lambda must be a number above 0 and at most 1000. The default is used."
+    );
+    // The strict parse stops at the first.
+    assert_eq!(Settings::from_query("epochs=abc&batch=5000").unwrap_err().key, "epochs");
 }

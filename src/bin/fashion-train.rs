@@ -93,7 +93,7 @@ mod native {
             .or_else(|| std::env::var("FASHION_MNIST_DIR").ok().map(PathBuf::from))
             .unwrap_or_else(|| PathBuf::from("data"));
         Ok(Args {
-            settings: Settings::from_query(&query)?,
+            settings: Settings::from_query(&query).map_err(|e| e.to_string())?,
             query,
             data,
             features,

@@ -26,8 +26,8 @@ pub fn start() {
     link::start(query.clone());
     models_panel::init();
     models_panel::start(&query);
-    // The worker reports a bad parameter; the form shows the defaults then.
-    form::build(&Settings::from_query(&query).unwrap_or_default());
+    // The worker reports a bad parameter; the form shows the default in its place.
+    form::build(&Settings::from_query_lenient(&query).0);
     training::init();
     results::init();
     pad::init();

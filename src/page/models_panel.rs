@@ -93,14 +93,12 @@ enum Choice {
 }
 
 fn choice(query: &str) -> Choice {
-    let raw = web_sys::UrlSearchParams::new_with_str(query).ok().and_then(|p| p.get("model"));
-    let Some(raw) = raw else { return Choice::Default };
-    // A query that does not parse (a bad value elsewhere) must not stop the model loading.
-    let none = match Settings::from_query(query) {
-        Ok(s) => s.model == ModelChoice::None,
-        Err(_) => raw == "none",
-    };
-    if none { Choice::None } else { Choice::Shipped }
+    let given = web_sys::UrlSearchParams::new_with_str(query).ok().and_then(|p| p.get("model")).is_some();
+    match Settings::from_query_lenient(query).0.model {
+        _ if !given => Choice::Default,
+        ModelChoice::None => Choice::None,
+        ModelChoice::Pretrained => Choice::Shipped,
+    }
 }
 
 /// Loads the model the URL asks for: `model=pretrained` the shipped one, `model=none` none,

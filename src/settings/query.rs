@@ -3,6 +3,7 @@
 
 use super::{BATCH_MAX, EPOCHS_MAX, LR_MAX, SVM_DIM_MAX, SVM_GAMMA_MAX, SVM_LAMBDA_MAX, Settings};
 use crate::svm::Kernel;
+use std::fmt;
 use std::str::FromStr;
 
 fn parse_num<T: FromStr>(key: &str, value: &str, what: &str) -> Result<T, String> {
@@ -60,92 +61,142 @@ fn url_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A URL parameter that was not taken, and why (the reason names the parameter).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingError {
+    pub key: String,
+    pub reason: String,
+}
+
+impl fmt::Display for SettingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.reason)
+    }
+}
+
+impl std::error::Error for SettingError {}
+
+impl SettingError {
+    /// What the page says when it goes on without this parameter.
+    pub fn ignored(&self) -> String {
+        let default = Settings::default().to_query();
+        let value = default.split('&').find_map(|p| p.strip_prefix(self.key.as_str())?.strip_prefix('='));
+        match value {
+            Some(v) => {
+                format!("URL parameter ignored: {}. The default, {}={}, is used.", self.reason, self.key, url_decode(v))
+            }
+            None => format!("URL parameter ignored: {}. The default is used.", self.reason),
+        }
+    }
+}
+
+/// The kernel's parts may come in any order; they are put together at the end.
+#[derive(Clone, Default)]
+struct KernelParts {
+    kernel: Option<String>,
+    dim: Option<usize>,
+    gamma: Option<f32>,
+}
+
+/// Sets what `key=value` says, or says why not.
+fn apply(s: &mut Settings, parts: &mut KernelParts, key: &str, value: String) -> Result<(), String> {
+    let t = &mut s.train;
+    match key {
+        "backend" => s.backend = value.parse()?,
+        "model" => s.model = value.parse()?,
+        "autostart" => s.autostart = flag(key, &value)?,
+        "data" => {
+            if value.is_empty() {
+                return Err("data= needs a URL".into());
+            }
+            s.data_url = if value.ends_with('/') { value } else { format!("{value}/") };
+        }
+        "svm_lambda" => s.svm.lambda = Some(positive_real(key, &value, SVM_LAMBDA_MAX)?),
+        "svm_kernel" => {
+            if !matches!(value.as_str(), "rbf" | "linear") {
+                return Err(format!("unknown svm_kernel \"{value}\": use rbf or linear"));
+            }
+            parts.kernel = Some(value);
+        }
+        "svm_dim" => {
+            let d = positive(key, &value)?;
+            if d > SVM_DIM_MAX {
+                return Err(format!("svm_dim must be at most {SVM_DIM_MAX}"));
+            }
+            parts.dim = Some(d);
+        }
+        "svm_gamma" => parts.gamma = Some(positive_real::<f32>(key, &value, SVM_GAMMA_MAX)?),
+        "svm_epochs" => s.svm.pegasos.epochs = positive(key, &value)?.min(1000),
+        "svm_average" => s.svm.pegasos.average = flag(key, &value)?,
+        "arch" => t.arch = value.parse()?,
+        "epochs" => t.epochs = positive(key, &value)?.min(EPOCHS_MAX),
+        "batch" => {
+            t.batch_size = positive(key, &value)?;
+            if t.batch_size > BATCH_MAX {
+                return Err(format!("batch must be at most {BATCH_MAX}"));
+            }
+        }
+        "lr" => t.lr = positive_real(key, &value, LR_MAX)?,
+        "augment" => t.augment = flag(key, &value)?,
+        "sketch_aug" => t.sketch_aug = share(key, &value, 1.0)?,
+        "lr_decay" => t.lr_decay = flag(key, &value)?,
+        "shift" => t.shift = flag(key, &value)?,
+        "warmup" => t.warmup = share(key, &value, 0.5)?,
+        "smoothing" => t.smoothing = share(key, &value, 0.5)?,
+        "wd" => t.weight_decay = share(key, &value, 1.0)?,
+        "train_limit" => t.train_limit = Some(positive(key, &value)?),
+        "test_limit" => t.test_limit = Some(positive(key, &value)?),
+        "seed" => t.seed = parse_num(key, &value, "a whole number")?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A number from 0 to `max`, in the type it is kept in.
+fn share<T: FromStr + Into<f64> + Copy>(key: &str, value: &str, max: f64) -> Result<T, String> {
+    let between = format!("a number between 0 and {max}");
+    let x: T = parse_num(key, value, &between)?;
+    if !(0.0..=max).contains(&x.into()) {
+        return Err(format!("{key} must be between 0 and {max}, not {value}"));
+    }
+    Ok(x)
+}
+
 impl Settings {
     /// Parses a query string (with or without the leading `?`). Unknown keys are ignored so
-    /// other tools can add their own; a known key with a bad value is an error.
-    pub fn from_query(query: &str) -> Result<Self, String> {
+    /// other tools can add their own; the first known key with a bad value is the error (the
+    /// native command's way: it stops rather than train with settings it was not given).
+    pub fn from_query(query: &str) -> Result<Self, SettingError> {
+        let (settings, mut refused) = Self::from_query_lenient(query);
+        if refused.is_empty() { Ok(settings) } else { Err(refused.remove(0)) }
+    }
+
+    /// The page's way: every good parameter is taken, every bad one is left at its default
+    /// and returned, so one mistyped value never leaves the page without a worker.
+    pub fn from_query_lenient(query: &str) -> (Self, Vec<SettingError>) {
         let mut s = Settings::default();
+        let mut parts = KernelParts::default();
+        let mut refused = Vec::new();
         let query = query.strip_prefix('?').unwrap_or(query);
-        // The kernel's parts may come in any order; they are put together at the end.
-        let (mut kernel, mut rbf_dim, mut gamma) = (None::<String>, None, None);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let (key, value) = (url_decode(key), url_decode(value));
-            let t = &mut s.train;
-            match key.as_str() {
-                "backend" => s.backend = value.parse()?,
-                "model" => s.model = value.parse()?,
-                "autostart" => s.autostart = flag(&key, &value)?,
-                "data" => {
-                    if value.is_empty() {
-                        return Err("data= needs a URL".into());
-                    }
-                    s.data_url = if value.ends_with('/') { value } else { format!("{value}/") };
-                }
-                "svm_lambda" => s.svm.lambda = Some(positive_real(&key, &value, SVM_LAMBDA_MAX)?),
-                "svm_kernel" => kernel = Some(value),
-                "svm_dim" => {
-                    let d = positive(&key, &value)?;
-                    if d > SVM_DIM_MAX {
-                        return Err(format!("svm_dim must be at most {SVM_DIM_MAX}"));
-                    }
-                    rbf_dim = Some(d);
-                }
-                "svm_gamma" => gamma = Some(positive_real::<f32>(&key, &value, SVM_GAMMA_MAX)?),
-                "svm_epochs" => s.svm.pegasos.epochs = positive(&key, &value)?.min(1000),
-                "svm_average" => s.svm.pegasos.average = flag(&key, &value)?,
-                "arch" => t.arch = value.parse()?,
-                "epochs" => t.epochs = positive(&key, &value)?.min(EPOCHS_MAX),
-                "batch" => {
-                    t.batch_size = positive(&key, &value)?;
-                    if t.batch_size > BATCH_MAX {
-                        return Err(format!("batch must be at most {BATCH_MAX}"));
-                    }
-                }
-                "lr" => t.lr = positive_real(&key, &value, LR_MAX)?,
-                "augment" => t.augment = flag(&key, &value)?,
-                "sketch_aug" => {
-                    t.sketch_aug = parse_num(&key, &value, "a share between 0 and 1")?;
-                    if !(0.0..=1.0).contains(&t.sketch_aug) {
-                        return Err(format!("sketch_aug must be between 0 and 1, not {value}"));
-                    }
-                }
-                "lr_decay" => t.lr_decay = flag(&key, &value)?,
-                "shift" => t.shift = flag(&key, &value)?,
-                "warmup" => {
-                    t.warmup = parse_num(&key, &value, "a share between 0 and 0.5")?;
-                    if !(0.0..=0.5).contains(&t.warmup) {
-                        return Err(format!("warmup must be between 0 and 0.5, not {value}"));
-                    }
-                }
-                "smoothing" => {
-                    t.smoothing = parse_num(&key, &value, "a number between 0 and 0.5")?;
-                    if !(0.0..=0.5).contains(&t.smoothing) {
-                        return Err(format!("smoothing must be between 0 and 0.5, not {value}"));
-                    }
-                }
-                "wd" => {
-                    t.weight_decay = parse_num(&key, &value, "a number between 0 and 1")?;
-                    if !(0.0..=1.0).contains(&t.weight_decay) {
-                        return Err(format!("wd must be between 0 and 1, not {value}"));
-                    }
-                }
-                "train_limit" => t.train_limit = Some(positive(&key, &value)?),
-                "test_limit" => t.test_limit = Some(positive(&key, &value)?),
-                "seed" => t.seed = parse_num(&key, &value, "a whole number")?,
-                _ => {}
+            // A refused value leaves nothing behind (some checks come after the assignment).
+            let (before, parts_before) = (s.clone(), parts.clone());
+            if let Err(reason) = apply(&mut s, &mut parts, &key, value) {
+                (s, parts) = (before, parts_before);
+                refused.push(SettingError { key, reason });
             }
         }
-        s.svm.kernel = match kernel.as_deref() {
-            None | Some("rbf") => Kernel::Rbf {
-                dim: rbf_dim.unwrap_or(Kernel::DEFAULT_RBF_DIM),
-                gamma: gamma.unwrap_or(Kernel::DEFAULT_GAMMA),
-            },
+        s.svm.kernel = match parts.kernel.as_deref() {
             Some("linear") => Kernel::Linear,
-            Some(other) => return Err(format!("unknown svm_kernel \"{other}\": use rbf or linear")),
+            _ => Kernel::Rbf {
+                dim: parts.dim.unwrap_or(Kernel::DEFAULT_RBF_DIM),
+                gamma: parts.gamma.unwrap_or(Kernel::DEFAULT_GAMMA),
+            },
         };
         s.svm.pegasos.seed = s.train.seed;
-        Ok(s)
+        (s, refused)
     }
 }
 

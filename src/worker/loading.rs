@@ -8,7 +8,7 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::backend::{self, Chosen};
 use super::fetch::fetch_dataset;
-use super::send::{error, phase, send, warning};
+use super::send::{phase, send, warning};
 use super::wait::{Signal, yield_now};
 use super::{indexing, run};
 use crate::dataset::FashionMnist;
@@ -17,8 +17,6 @@ use crate::settings::Settings;
 
 enum Backend {
     Unchosen,
-    /// The URL's settings were refused: none will be chosen (the error is shown).
-    Refused,
     Chosen(Chosen),
 }
 
@@ -62,8 +60,7 @@ pub fn device() -> Option<Device> {
     chosen().map(|c| c.device)
 }
 
-/// The device once the backend is chosen (the first thing at start); `None` if the page's
-/// settings were refused, and none will be.
+/// The device once the backend is chosen (the first thing at start).
 pub async fn settled_device() -> Option<Device> {
     let settled = BACKEND_SETTLED.with(Rc::clone);
     settled.wait().await;
@@ -77,13 +74,10 @@ fn set_backend(backend: Backend) {
 
 /// `ToWorker::Init`: chooses the backend, loads the dataset, trains if `autostart`.
 pub fn init(query: String) {
-    let settings = match Settings::from_query(&query) {
-        Ok(s) => s,
-        Err(e) => {
-            set_backend(Backend::Refused);
-            return error(format!("Bad URL parameter: {e}"));
-        }
-    };
+    let (settings, refused) = Settings::from_query_lenient(&query);
+    if !refused.is_empty() {
+        warning(refused.iter().map(|e| e.ignored()).collect::<Vec<_>>().join(" "));
+    }
     START.with(|s| s.borrow_mut().settings = Some((settings.clone(), query.clone())));
     spawn_local(start(settings, query));
 }

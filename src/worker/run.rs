@@ -48,10 +48,11 @@ fn reset_stop() {
 
 /// `ToWorker::Train`.
 pub fn start_training(query: String) {
-    match Settings::from_query(&query) {
-        Ok(settings) => spawn_local(run_training(settings, query)),
-        Err(e) => warning(format!("Settings not accepted: {e}")),
+    let (settings, refused) = Settings::from_query_lenient(&query);
+    if !refused.is_empty() {
+        warning(refused.iter().map(|e| e.ignored()).collect::<Vec<_>>().join(" "));
     }
+    spawn_local(run_training(settings, query));
 }
 
 /// Runs one training session; a second request while one runs is ignored (rapid clicks).

@@ -85,8 +85,30 @@ async function expectError(query, needle, { webgpu = false, name } = {}) {
   } finally { await ctx.close(); }
 }
 
-test('unknown backend value is an error', () => expectError('?backend=quantum', 'unknown backend "quantum"'));
-test('unknown arch value is an error', () => expectError('?arch=resnet152', 'unknown architecture "resnet152"', { name: 'error-arch' }));
+// A bad URL parameter is named, left at its default, and the page works: a backend is chosen,
+// the dataset loads, the shipped model answers, Train is enabled, the form shows the default.
+async function expectIgnored(query, needle, { name, field, value } = {}) {
+  const { page, ctx } = await open(query);
+  try {
+    const phase = await waitPhase(page, ['error', 'ready', 'done'], 120_000);
+    if (name) await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+    const msg = await text(page, '#error');
+    check(phase === 'ready', `phase ${phase}, expected ready (#error "${msg}")`);
+    check(msg.includes(needle) && msg.includes('ignored'), `#error "${msg}" does not name "${needle}" as ignored`);
+    check(await page.$eval('#error', (e) => e.offsetParent !== null), '#error is not visible');
+    check(['cpu', 'webgpu'].includes(await attr(page, '#backend', 'data-backend')), 'no backend chosen');
+    check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is disabled');
+    await modelLoaded(page, 'pretrained');
+    if (field) check((await page.$eval(`#${field}`, (e) => e.value)) === value, `the form's ${field} is not the default ${value}`);
+    return msg.slice(0, 140);
+  } finally { await ctx.close(); }
+}
+
+test('unknown backend value is named and ignored; the page works', () => expectIgnored('?backend=quantum', 'unknown backend "quantum"'));
+test('unknown arch value is named and ignored; the page works', () =>
+  expectIgnored('?arch=resnet152', 'unknown architecture "resnet152"', { name: 'error-arch', field: 'arch', value: 'bn-cnn' }));
+test('epochs=abc is named and ignored; the page works', () =>
+  expectIgnored('?epochs=abc&test_limit=500', 'epochs="abc" is not a whole number', { name: 'bad-epochs', field: 'epochs', value: '6' }));
 test('data URL that does not answer is an error', () => expectError('?data=http://127.0.0.1:9/', 'could not reach'));
 test('corrupt dataset file is an error', () => expectError('?data=./corrupt/', 'not a gzip file'));
 
