@@ -165,6 +165,10 @@ proptest! {
         if let Ok(settings) = Settings::from_query(&query) {
             prop_assert_eq!(Settings::from_query(&settings.to_query()), Ok(settings));
         }
+        // What the page keeps of it is valid settings.
+        let (kept, refused) = Settings::from_query_lenient(&query);
+        prop_assert_eq!(Settings::from_query(&kept.to_query()), Ok(kept.clone()));
+        prop_assert_eq!(refused.is_empty(), Settings::from_query(&query) == Ok(kept));
     }
 
     /// The report's numbers are the confusion matrix's: supports are its rows, each class's

@@ -1,4 +1,5 @@
-//! `Settings` from any URL query: never a panic, and what parses writes back to the same.
+//! `Settings` from any URL query: never a panic, what parses writes back to the same, and
+//! what the page keeps of a query with bad values is valid settings.
 #![no_main]
 
 use fashion_cnn::settings::Settings;
@@ -13,4 +14,9 @@ fuzz_target!(|data: &[u8]| {
         }
         Err(e) => assert!(!e.to_string().is_empty()),
     }
+    // The page's parse: whatever it keeps is valid settings, and it refuses nothing the
+    // strict parse takes.
+    let (kept, refused) = Settings::from_query_lenient(&query);
+    assert_eq!(Settings::from_query(&kept.to_query()), Ok(kept.clone()));
+    assert_eq!(refused.is_empty(), Settings::from_query(&query) == Ok(kept));
 });
