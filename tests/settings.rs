@@ -119,6 +119,13 @@ fn the_page_takes_the_good_parameters_and_names_the_bad_ones() {
         refused[0].ignored(),
         "URL parameter ignored: svm_lambda must be a number above 0 and at most 1000. The default is used."
     );
+    // The page's one message names them all, and says nothing when all were taken.
+    let all = fashion_cnn::settings::SettingError::all_ignored(&refused).unwrap();
+    assert_eq!(all, refused[0].ignored());
+    let (_, two) = Settings::from_query_lenient("epochs=abc&batch=0");
+    let both = fashion_cnn::settings::SettingError::all_ignored(&two).unwrap();
+    assert_eq!(both, format!("{} {}", two[0].ignored(), two[1].ignored()));
+    assert_eq!(fashion_cnn::settings::SettingError::all_ignored(&[]), None);
     // The strict parse stops at the first.
     assert_eq!(Settings::from_query("epochs=abc&batch=5000").unwrap_err().key, "epochs");
 }

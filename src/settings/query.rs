@@ -88,6 +88,11 @@ impl SettingError {
             None => format!("URL parameter ignored: {}. The default is used.", self.reason),
         }
     }
+
+    /// What the page says of all the parameters it went on without, if any.
+    pub fn all_ignored(refused: &[SettingError]) -> Option<String> {
+        (!refused.is_empty()).then(|| refused.iter().map(SettingError::ignored).collect::<Vec<_>>().join(" "))
+    }
 }
 
 /// The kernel's parts may come in any order; they are put together at the end.

@@ -19,9 +19,8 @@ pub fn load_model(bytes: Vec<u8>, source: ModelSource, name: String) {
             let message = format!("Could not load {name}: {why}. The current model is kept.");
             send(FromWorker::ModelError { source: Some(source), message });
         };
-        // A model sent with the page waits for the backend, chosen first thing at start (unless
-        // the page's settings were refused: that error is already shown).
-        let Some(device) = loading::settled_device().await else { return };
+        // A model sent with the page waits for the backend, chosen first thing at start.
+        let device = loading::settled_device().await;
         let file = match ModelFile::decode(&bytes) {
             Ok(f) => f,
             Err(e) => return refuse(e.to_string()),

@@ -13,12 +13,7 @@ use super::wait::{Signal, yield_now};
 use super::{indexing, run};
 use crate::dataset::FashionMnist;
 use crate::protocol::{FromWorker, Phase};
-use crate::settings::Settings;
-
-enum Backend {
-    Unchosen,
-    Chosen(Chosen),
-}
+use crate::settings::{SettingError, Settings};
 
 enum Dataset {
     /// Not asked for yet, or the last attempt failed (Retry offered).
@@ -28,7 +23,8 @@ enum Dataset {
 }
 
 struct Start {
-    backend: Backend,
+    /// Chosen first thing at start; `None` until then.
+    backend: Option<Chosen>,
     dataset: Dataset,
     /// The page's settings and query, kept so that Retry can load the dataset again.
     settings: Option<(Settings, String)>,
@@ -36,8 +32,8 @@ struct Start {
 
 thread_local! {
     static START: RefCell<Start> =
-        const { RefCell::new(Start { backend: Backend::Unchosen, dataset: Dataset::Absent, settings: None }) };
-    /// Fired once the backend is chosen or refused.
+        const { RefCell::new(Start { backend: None, dataset: Dataset::Absent, settings: None }) };
+    /// Fired once the backend is chosen.
     static BACKEND_SETTLED: Rc<Signal> = Rc::new(Signal::new());
 }
 
@@ -50,10 +46,7 @@ pub fn dataset() -> Option<Rc<FashionMnist>> {
 }
 
 pub fn chosen() -> Option<Chosen> {
-    START.with(|s| match &s.borrow().backend {
-        Backend::Chosen(chosen) => Some(chosen.clone()),
-        _ => None,
-    })
+    START.with(|s| s.borrow().backend.clone())
 }
 
 pub fn device() -> Option<Device> {
@@ -61,22 +54,22 @@ pub fn device() -> Option<Device> {
 }
 
 /// The device once the backend is chosen (the first thing at start).
-pub async fn settled_device() -> Option<Device> {
+pub async fn settled_device() -> Device {
     let settled = BACKEND_SETTLED.with(Rc::clone);
     settled.wait().await;
-    device()
+    device().expect("the backend is set before the signal fires")
 }
 
-fn set_backend(backend: Backend) {
-    START.with(|s| s.borrow_mut().backend = backend);
+fn set_backend(chosen: Chosen) {
+    START.with(|s| s.borrow_mut().backend = Some(chosen));
     BACKEND_SETTLED.with(|b| b.fire());
 }
 
 /// `ToWorker::Init`: chooses the backend, loads the dataset, trains if `autostart`.
 pub fn init(query: String) {
     let (settings, refused) = Settings::from_query_lenient(&query);
-    if !refused.is_empty() {
-        warning(refused.iter().map(|e| e.ignored()).collect::<Vec<_>>().join(" "));
+    if let Some(message) = SettingError::all_ignored(&refused) {
+        warning(message);
     }
     START.with(|s| s.borrow_mut().settings = Some((settings.clone(), query.clone())));
     spawn_local(start(settings, query));
@@ -128,7 +121,7 @@ async fn choose_backend(settings: &Settings) {
         warning(w.clone());
     }
     send(FromWorker::Backend { kind: chosen.kind, label: chosen.label.clone() });
-    set_backend(Backend::Chosen(chosen));
+    set_backend(chosen);
 }
 
 /// The dataset, or the error (already sent to the page, with Retry offered).

@@ -16,7 +16,7 @@ use crate::dataset::FashionMnist;
 use crate::model::Arch;
 use crate::model_file::ModelInfo;
 use crate::protocol::{FromWorker, ModelSource, Phase, SavePurpose, TrainPoint};
-use crate::settings::Settings;
+use crate::settings::{SettingError, Settings};
 use crate::train::driver::{
     self, BatchReport, Clock, EpochReport, Options, Reporter, RunOutcome, RunShape, Snapshot, TrainError,
 };
@@ -49,8 +49,8 @@ fn reset_stop() {
 /// `ToWorker::Train`.
 pub fn start_training(query: String) {
     let (settings, refused) = Settings::from_query_lenient(&query);
-    if !refused.is_empty() {
-        warning(refused.iter().map(|e| e.ignored()).collect::<Vec<_>>().join(" "));
+    if let Some(message) = SettingError::all_ignored(&refused) {
+        warning(message);
     }
     spawn_local(run_training(settings, query));
 }
