@@ -225,7 +225,14 @@ impl ModelFile {
         w.0
     }
 
-    pub fn decode(bytes: &[u8]) -> Result<Self, FileError> {
+    /// What the file says it is (architecture, settings, accuracy), checked whole (length,
+    /// checksum) but without reading the weights: what a list of kept models shows.
+    pub fn peek(bytes: &[u8]) -> Result<(Arch, ModelInfo), FileError> {
+        Self::header(bytes).map(|(_, _, arch, info)| (arch, info))
+    }
+
+    /// The reader past the info text, the body's end, and what the info says.
+    fn header(bytes: &[u8]) -> Result<(Reader<'_>, usize, Arch, ModelInfo), FileError> {
         if bytes.is_empty() {
             return Err(FileError::Empty);
         }
@@ -255,8 +262,13 @@ impl ModelFile {
         }
         let info_len = r.u32()? as usize;
         let info_text = std::str::from_utf8(r.take(info_len)?).map_err(|_| FileError::Damaged)?.to_owned();
-        let tensor_count = r.u32()? as usize;
         let (arch, info) = ModelInfo::from_text(&info_text)?;
+        Ok((r, body_end, arch, info))
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, FileError> {
+        let (mut r, body_end, arch, info) = Self::header(bytes)?;
+        let tensor_count = r.u32()? as usize;
         // Each tensor takes at least its rank's four bytes: the count cannot reserve more.
         let mut shapes = Vec::with_capacity(tensor_count.min(r.remaining() / 4));
         let mut values = Vec::new();

@@ -524,8 +524,11 @@ pub enum FromWorker {
         image: Bulk<u8>,
         millis: f64,
     },
+    /// `wasm_bytes` is the WebAssembly memory's size, which never shrinks; `heap_bytes` the
+    /// part of it the worker's allocations hold now.
     Memory {
         wasm_bytes: f64,
+        heap_bytes: f64,
         gpu_bytes: Option<f64>,
         gpu_buffers: Option<u32>,
     },

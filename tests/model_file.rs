@@ -81,6 +81,22 @@ fn a_saved_model_answers_exactly_as_before() {
 }
 
 #[test]
+fn peek_reads_what_a_file_is_without_its_weights_and_refuses_what_decode_refuses() {
+    let (_, _, file) = saved();
+    let bytes = file.encode();
+    let (arch, info) = ModelFile::peek(&bytes).unwrap();
+    assert_eq!((arch, &info), (file.weights.arch, &file.info));
+    let mut damaged = bytes.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 1;
+    assert_eq!(ModelFile::peek(&damaged).unwrap_err(), FileError::Damaged);
+    assert_eq!(
+        ModelFile::peek(&bytes[..bytes.len() - 1]).unwrap_err(),
+        ModelFile::decode(&bytes[..bytes.len() - 1]).unwrap_err()
+    );
+}
+
+#[test]
 fn a_model_without_an_svm_round_trips() {
     let (_, _, file) = saved();
     let file = ModelFile { svm: None, ..file.clone() };

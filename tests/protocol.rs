@@ -270,8 +270,13 @@ fn heatmap() -> FromWorker {
 
 fn memory() -> [FromWorker; 2] {
     [
-        FromWorker::Memory { wasm_bytes: 268_435_456.0, gpu_bytes: Some(52_428_800.0), gpu_buffers: Some(311) },
-        FromWorker::Memory { wasm_bytes: 134_217_728.0, gpu_bytes: None, gpu_buffers: None },
+        FromWorker::Memory {
+            wasm_bytes: 268_435_456.0,
+            heap_bytes: 61_234_567.0,
+            gpu_bytes: Some(52_428_800.0),
+            gpu_buffers: Some(311),
+        },
+        FromWorker::Memory { wasm_bytes: 134_217_728.0, heap_bytes: 1_024.0, gpu_bytes: None, gpu_buffers: None },
     ]
 }
 

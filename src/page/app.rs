@@ -50,9 +50,10 @@ pub fn start() {
     show_error("");
 }
 
-/// The memory line: the worker's WebAssembly memory, the bytes in live WebGPU buffers, and the
-/// page's JavaScript heap where the browser tells it (Chromium's `performance.memory`).
-pub fn show_memory(wasm_bytes: f64, gpu_bytes: Option<f64>, gpu_buffers: Option<u32>) {
+/// The memory line: the worker's WebAssembly memory and the part of it in use, the bytes in
+/// live WebGPU buffers, and the page's JavaScript heap where the browser tells it (Chromium's
+/// `performance.memory`).
+pub fn show_memory(wasm_bytes: f64, heap_bytes: f64, gpu_bytes: Option<f64>, gpu_buffers: Option<u32>) {
     let e = el("memory");
     let heap = window()
         .performance()
@@ -61,9 +62,10 @@ pub fn show_memory(wasm_bytes: f64, gpu_bytes: Option<f64>, gpu_buffers: Option<
         .and_then(|h| h.as_f64());
     let mb = |b: f64| format!("{:.1} MB", b / 1_048_576.0);
     set_data(&e, "wasm-bytes", Some(&wasm_bytes.to_string()));
+    set_data(&e, "heap-bytes", Some(&heap_bytes.to_string()));
     set_data(&e, "gpu-bytes", gpu_bytes.map(|b| b.to_string()).as_deref());
     set_data(&e, "js-heap-bytes", heap.map(|b| b.to_string()).as_deref());
-    let mut text = format!("Memory: WebAssembly {}", mb(wasm_bytes));
+    let mut text = format!("Memory: WebAssembly {} ({} in use)", mb(wasm_bytes), mb(heap_bytes));
     if let Some(b) = gpu_bytes {
         text.push_str(&format!(", GPU buffers {} in {}", mb(b), gpu_buffers.unwrap_or(0)));
     }

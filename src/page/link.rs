@@ -243,8 +243,8 @@ fn dispatch(msg: FromWorker) {
         FromWorker::Heatmap { seq, class, heat, image, millis } => {
             answer::on_heatmap(seq, class, &heat, &image, millis)
         }
-        FromWorker::Memory { wasm_bytes, gpu_bytes, gpu_buffers } => {
-            super::app::show_memory(wasm_bytes, gpu_bytes, gpu_buffers)
+        FromWorker::Memory { wasm_bytes, heap_bytes, gpu_bytes, gpu_buffers } => {
+            super::app::show_memory(wasm_bytes, heap_bytes, gpu_bytes, gpu_buffers)
         }
     }
 }

@@ -57,10 +57,11 @@ pub async fn report_memory() {
     sleep(if gc.is_some() { AFTER_GC_MS } else { 0 }).await;
     let buffer = get(&wasm_bindgen::memory(), "buffer");
     let wasm_bytes = get(&buffer, "byteLength").as_f64().unwrap_or(0.0);
+    let heap_bytes = super::heap_bytes() as f64;
     let stats = call(STATS).filter(|s| s.is_object());
     let gpu_bytes = stats.as_ref().and_then(|s| get(s, BYTES).as_f64());
     let gpu_buffers = stats.as_ref().and_then(|s| get(s, BUFFERS).as_f64()).map(|n| n as u32);
-    send(FromWorker::Memory { wasm_bytes, gpu_bytes, gpu_buffers });
+    send(FromWorker::Memory { wasm_bytes, heap_bytes, gpu_bytes, gpu_buffers });
 }
 
 /// `Fault { kind: LoseGpu }`: destroys the WebGPU device, so tests can check the recovery.

@@ -23,6 +23,16 @@ use web_sys::MessageEvent;
 use crate::protocol::{self, FaultKind, FromWorker, ToWorker};
 use send::{scope, send, warning};
 
+/// The worker's allocator, counted so the memory line can tell live bytes from the
+/// WebAssembly memory's size, which never shrinks (see [`crate::heap`]).
+#[global_allocator]
+static HEAP: crate::heap::Counting = crate::heap::Counting::new();
+
+/// Bytes the worker holds on its heap now.
+pub(crate) fn heap_bytes() -> usize {
+    HEAP.live()
+}
+
 /// Entry point, from `fashion-worker`'s `main` (run when `web/worker.js` initialises the
 /// module): reports panics and a lost GPU, listens, and tells the page it may post.
 pub fn start() {

@@ -20,7 +20,7 @@ export async function memoryRuns(backend, query, runs, log = console.log) {
     await cdp.send('Performance.enable');
     const rows = [];
     for (let run = 1; run <= runs; run++) {
-      await page.evaluate(() => { for (const k of ['wasmBytes', 'gpuBytes', 'jsHeapBytes']) delete document.querySelector('#memory').dataset[k]; });
+      await page.evaluate(() => { for (const k of ['wasmBytes', 'heapBytes', 'gpuBytes', 'jsHeapBytes']) delete document.querySelector('#memory').dataset[k]; });
       await page.click('#train-button');
       await page.waitForFunction(() => document.querySelector('#status').dataset.phase === 'training', null, { timeout: 30_000 });
       const phase = await waitPhase(page, ['done', 'error'], 1800_000);
@@ -32,11 +32,12 @@ export async function memoryRuns(backend, query, runs, log = console.log) {
       const row = {
         run,
         wasmMB: +(m.wasmBytes / 1048576).toFixed(1),
+        heapMB: +(m.heapBytes / 1048576).toFixed(1),
         gpuMB: m.gpuBytes === undefined ? null : +(m.gpuBytes / 1048576).toFixed(1),
         pageHeapMB: +(metrics.find((x) => x.name === 'JSHeapUsedSize').value / 1048576).toFixed(1),
       };
       rows.push(row);
-      log(`${backend} run ${run}: WebAssembly ${row.wasmMB} MB` + (row.gpuMB === null ? '' : `, GPU buffers ${row.gpuMB} MB`) + `, page JS heap ${row.pageHeapMB} MB`);
+      log(`${backend} run ${run}: WebAssembly ${row.wasmMB} MB (${row.heapMB} MB live)` + (row.gpuMB === null ? '' : `, GPU buffers ${row.gpuMB} MB`) + `, page JS heap ${row.pageHeapMB} MB`);
     }
     return rows;
   } finally { await ctx.close(); }

@@ -616,10 +616,15 @@ test('WebGPU device lost mid-training: the page goes on on the CPU with the mode
 test('memory does not grow across five training runs in one tab (CPU)', async () => {
   const rows = await memoryRuns('cpu', 'epochs=1&train_limit=2000&test_limit=500', 5, () => {});
   const [first, second, last] = [rows[0], rows[1], rows[4]];
-  // WebAssembly memory never shrinks: after the first runs have sized it, it must stay put.
-  check(last.wasmMB <= second.wasmMB * 1.02 + 1, `WebAssembly memory ${rows.map((r) => r.wasmMB).join(' → ')} MB`);
+  const series = (k) => rows.map((r) => r[k]).join(' → ');
+  // A leak is live bytes rising run after run. WebAssembly memory never shrinks and grows by
+  // fragmentation too (a buffer that no longer fits in the freed gaps: once 163 → 187 MB at the
+  // third run while live bytes stayed flat), so it only gets a loose bound, one that a leak of
+  // a training run's batches or features would still break within five runs.
+  check(last.heapMB <= second.heapMB + 1, `live heap ${series('heapMB')} MB`);
+  check(last.wasmMB <= first.wasmMB * 1.3 + 1, `WebAssembly memory ${series('wasmMB')} MB`);
   check(last.pageHeapMB <= Math.max(first.pageHeapMB, second.pageHeapMB) + 4, `page heap ${rows.map((r) => r.pageHeapMB).join(' → ')} MB`);
-  return `WebAssembly ${rows.map((r) => r.wasmMB).join(', ')} MB; page heap ${rows.map((r) => r.pageHeapMB).join(', ')} MB`;
+  return `live heap ${rows.map((r) => r.heapMB).join(', ')} MB; WebAssembly ${rows.map((r) => r.wasmMB).join(', ')} MB; page heap ${rows.map((r) => r.pageHeapMB).join(', ')} MB`;
 });
 
 test('a panic during the SVM fit keeps the whole trained CNN', async () => {
