@@ -25,6 +25,7 @@ pub mod neighbours;
 pub mod pictures;
 pub mod protocol;
 pub mod settings;
+pub mod shelf;
 pub mod sketch;
 pub mod svm;
 #[cfg(feature = "ml")]

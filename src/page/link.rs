@@ -216,6 +216,7 @@ fn dispatch(msg: FromWorker) {
             results::on_run_start();
             set_in_run(true);
             models_panel::on_checkpoint(None);
+            models_panel::on_run_start();
             training::on_train_start(arch, epochs, batches, batches_per_epoch);
         }
         FromWorker::Batch { epoch, step, points, images_per_second, elapsed, eta } => {

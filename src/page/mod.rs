@@ -8,6 +8,7 @@ pub mod answer;
 pub mod charts;
 pub mod dom;
 pub mod form;
+pub mod kept;
 pub mod link;
 pub mod models_panel;
 pub mod pad;

@@ -1,6 +1,5 @@
-//! Which model the page uses, and keeping it: the model shipped with the page, the last one
-//! trained here (IndexedDB, so it survives a reload), a file the user saved (#model-download)
-//! and loads back (#model-input). The worker parses and checks every file; this side only
+//! Which model the page uses: the model shipped with the page, one kept in this browser
+//! ([`super::kept`]), a file the user saved (#model-download) and loads back (#model-input). The worker parses and checks every file; this side only
 //! moves bytes and says what happened.
 
 use std::cell::RefCell;
@@ -13,7 +12,7 @@ use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, HtmlButtonElement,
 
 use super::dom::{after, by_id, create, document, el, js_error, on, set_data, set_text, window};
 use super::status::show_error;
-use super::{link, pad, storage};
+use super::{kept, link, pad};
 use crate::arch::Arch;
 use crate::model_file::{EXTENSION, MAX_BYTES};
 use crate::protocol::{Bulk, ModelDescription, ModelSource, SavePurpose, ToWorker};
@@ -49,8 +48,9 @@ struct Panel {
     file_name: String,
     /// When the stored model was kept (ms since 1970).
     saved_at: Option<f64>,
-    /// The model in use, so that a restarted worker gets it back.
+    /// The model in use, so that a restarted worker gets it back, and what the worker said of it.
     current: Option<Kept>,
+    current_desc: Option<ModelDescription>,
     /// A model sent to the worker and not yet accepted.
     sent: Option<Kept>,
     /// The latest checkpoint of the run in progress.
@@ -80,7 +80,9 @@ pub fn init() {
     on::<web_sys::Event>(SHIPPED_BUTTON, "click", |_| {
         show_error("");
         spawn_local(load_shipped());
+        kept::shipped_in_use();
     });
+    kept::init();
     on::<web_sys::Event>(INPUT, "change", |_| picked());
 }
 
@@ -102,37 +104,36 @@ fn choice(query: &str) -> Choice {
 }
 
 /// Loads the model the URL asks for: `model=pretrained` the shipped one, `model=none` none,
-/// and with no `model` parameter the last model trained in this browser if there is one.
+/// and with no `model` parameter the one in use when the page was last left.
 pub fn start(query: &str) {
     match choice(query) {
-        Choice::None => set_text(INFO, "No model loaded (model=none): train one, or load a model file."),
-        Choice::Shipped => spawn_local(load_shipped()),
-        Choice::Default => spawn_local(load_saved_or_shipped()),
+        Choice::None => {
+            set_text(INFO, "No model loaded (model=none): train one, or load a model file.");
+            kept::refresh();
+        }
+        Choice::Shipped => {
+            spawn_local(load_shipped());
+            kept::refresh();
+        }
+        Choice::Default => spawn_local(kept::load_last_in_use()),
     }
 }
 
-async fn load_saved_or_shipped() {
-    match storage::stored().await {
-        Ok(Some((bytes, saved_at))) => {
-            with(|p| p.saved_at = (saved_at > 0.0).then_some(saved_at));
-            set_text(INFO, "Loading your last trained model…");
-            send(bytes, ModelSource::Saved, "your last trained model", None);
-            return;
-        }
-        Ok(None) => {}
-        Err(e) => warn("IndexedDB unavailable: the last trained model cannot be restored", &e),
-    }
-    load_shipped().await;
+pub(super) fn set_saved_at(saved_at: f64) {
+    with(|p| p.saved_at = (saved_at > 0.0).then_some(saved_at));
 }
 
 fn shipped_name() -> String {
     format!("pretrained.{EXTENSION}")
 }
 
-async fn load_shipped() {
+pub(super) async fn load_shipped() {
     set_text(INFO, "Loading the model shipped with the page…");
     match fetch_bytes(&shipped_name()).await {
-        Ok(bytes) => send(bytes, ModelSource::Pretrained, "the shipped model", None),
+        Ok(bytes) => {
+            send(bytes, ModelSource::Pretrained, "the shipped model", None);
+            kept::shipped_in_use();
+        }
         Err(why) => {
             set_text(INFO, "No model loaded.");
             show_error(&format!(
@@ -153,7 +154,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Hands the worker a model file; a copy waits in `sent` until the worker accepts it.
-fn send(bytes: Vec<u8>, source: ModelSource, name: &str, progress: Option<(u32, u32)>) {
+pub(super) fn send(bytes: Vec<u8>, source: ModelSource, name: &str, progress: Option<(u32, u32)>) {
     with(|p| p.sent = Some(Kept::new(bytes.clone(), source, name, progress)));
     link::post(ToWorker::LoadModel { bytes: Bulk(bytes), source, name: name.to_string() });
 }
@@ -190,7 +191,13 @@ pub fn on_model_ready(d: ModelDescription) {
         if p.sent.as_ref().is_some_and(|s| s.source == d.source) {
             p.current = p.sent.take();
         }
+        p.current_desc = Some(d.clone());
     });
+    match d.source {
+        ModelSource::Trained if d.cnn_accuracy.is_some() => kept::judge(&d),
+        ModelSource::File => kept::file_in_use(),
+        _ => {}
+    }
     let info = el(INFO);
     info.set_text_content(Some(&describe(&d)));
     set_data(&info, "source", Some(d.source.as_str()));
@@ -279,7 +286,7 @@ pub fn on_model_file(purpose: SavePurpose, arch: Arch, bytes: Vec<u8>) {
                 p.current = Some(kept);
                 p.checkpointed = None;
             });
-            keep(bytes);
+            kept::keep_new(bytes);
         }
         SavePurpose::Download => offer_download(arch, &bytes),
     }
@@ -317,9 +324,7 @@ pub fn on_model_error(source: Option<ModelSource>, message: &str) {
     match source {
         Some(ModelSource::Saved) => {
             // Kept by an older version of the page, or damaged: fall back to the shipped model.
-            spawn_local(async {
-                let _ = storage::forget().await;
-            });
+            kept::refused_in_use();
             spawn_local(load_shipped());
         }
         Some(ModelSource::Pretrained) => set_text(INFO, "No model loaded."),
@@ -349,7 +354,7 @@ pub fn restore(kept: Kept) {
     if checkpoint {
         with(|p| p.restored_step = kept.progress.map(|(step, _)| step));
         // It is now the last model trained here: kept for the next visit too.
-        keep(kept.bytes.clone());
+        kept::keep_new(kept.bytes.clone());
     }
     with(|p| p.checkpointed = None);
     set_text(INFO, "Restoring the model…");
@@ -357,22 +362,18 @@ pub fn restore(kept: Kept) {
     send(kept.bytes, kept.source, &kept.name, progress);
 }
 
-/// Keeps `bytes` in IndexedDB as the last model trained here, for the next visit.
-fn keep(bytes: Vec<u8>) {
-    spawn_local(async move {
-        match storage::store(&bytes).await {
-            Ok(()) => with(|p| p.saved_at = Some(Date::now())),
-            Err(e) => warn("Could not keep the model in IndexedDB", &e),
-        }
-    });
+/// A run starts: the model in use now is what it is measured against.
+pub fn on_run_start() {
+    let current = with(|p| p.current.clone().zip(p.current_desc.clone()));
+    kept::on_run_start(current.as_ref().map(|(k, d)| (k.clone(), d)));
 }
 
-fn warn(what: &str, e: &storage::StorageError) {
+pub(super) fn warn(what: &str, e: &super::storage::StorageError) {
     web_sys::console::warn_2(&what.into(), &e.to_string().into());
 }
 
 /// A date as the browser's language writes it (`toLocaleString`: 5/3/2025, 14:02:11).
-fn locale(date: &Date) -> String {
+pub(super) fn locale(date: &Date) -> String {
     String::from(date.unchecked_ref::<Object>().to_locale_string())
 }
 

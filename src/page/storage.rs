@@ -1,8 +1,9 @@
-//! The last model trained in this browser, kept in IndexedDB so that it survives a reload.
+//! The models kept in this browser (IndexedDB), so that they survive a reload, and which one
+//! was in use.
 //!
-//! The record is the one the JavaScript page kept, `{bytes: ArrayBuffer, savedAt: ms}` under
-//! the key `last-trained`, so a model stored by the old page still loads. The database is
-//! opened for each operation and closed once its transaction is over.
+//! Each record is the one the JavaScript page kept, `{bytes: ArrayBuffer, savedAt: ms}`; that
+//! page's single `last-trained` record is simply one more kept model. The database is opened
+//! for each operation and closed once its transaction is over.
 
 use std::fmt;
 
@@ -17,7 +18,6 @@ use super::dom::{js_error, window};
 const DB: &str = "fashion-mnist-lab";
 const DB_VERSION: u32 = 1;
 const STORE: &str = "models";
-const LAST: &str = "last-trained";
 
 /// Why the browser's storage could not be used.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,10 +49,22 @@ impl fmt::Display for StorageError {
 
 impl std::error::Error for StorageError {}
 
-/// The last model kept and when it was kept (ms since 1970; 0 when the record does not say).
-/// A record without readable bytes counts as none.
-pub async fn stored() -> Result<Option<(Vec<u8>, f64)>, StorageError> {
-    let record = run(IdbTransactionMode::Readonly, |s| s.get(&LAST.into())).await?;
+/// The record naming the model in use: a kept model's key, or [`SHIPPED`].
+const IN_USE: &str = "in-use";
+/// [`IN_USE`]'s value when the shipped model is in use.
+pub const SHIPPED: &str = "shipped";
+
+/// The keys of every kept model (the old page's `last-trained` among them).
+pub async fn keys() -> Result<Vec<String>, StorageError> {
+    let keys = run(IdbTransactionMode::Readonly, |s| s.get_all_keys()).await?;
+    let keys = keys.dyn_into::<js_sys::Array>().map_err(|v| StorageError::Failed(js_error(&v)))?;
+    Ok(keys.iter().filter_map(|k| k.as_string()).filter(|k| k != IN_USE).collect())
+}
+
+/// A kept model and when it was kept (ms since 1970; 0 when the record does not say). A record
+/// without readable bytes counts as none.
+pub async fn get(key: &str) -> Result<Option<(Vec<u8>, f64)>, StorageError> {
+    let record = run(IdbTransactionMode::Readonly, |s| s.get(&key.into())).await?;
     if record.is_undefined() || record.is_null() {
         return Ok(None);
     }
@@ -63,18 +75,26 @@ pub async fn stored() -> Result<Option<(Vec<u8>, f64)>, StorageError> {
     Ok(Some((bytes, saved_at.unwrap_or(0.0))))
 }
 
-/// Keeps `bytes` as the last model trained here, stamped with the time now.
-pub async fn store(bytes: &[u8]) -> Result<(), StorageError> {
+/// Keeps `bytes` under `key`, stamped `saved_at`.
+pub async fn put(key: &str, bytes: &[u8], saved_at: f64) -> Result<(), StorageError> {
     let record = Object::new();
     let buffer = Uint8Array::from(bytes).buffer();
     let _ = Reflect::set(&record, &"bytes".into(), &buffer);
-    let _ = Reflect::set(&record, &"savedAt".into(), &js_sys::Date::now().into());
-    run(IdbTransactionMode::Readwrite, |s| s.put_with_key(&record, &LAST.into())).await.map(drop)
+    let _ = Reflect::set(&record, &"savedAt".into(), &saved_at.into());
+    run(IdbTransactionMode::Readwrite, |s| s.put_with_key(&record, &key.into())).await.map(drop)
 }
 
-/// Drops the kept model (one that failed to load, say).
-pub async fn forget() -> Result<(), StorageError> {
-    run(IdbTransactionMode::Readwrite, |s| s.delete(&LAST.into())).await.map(drop)
+pub async fn delete(key: &str) -> Result<(), StorageError> {
+    run(IdbTransactionMode::Readwrite, |s| s.delete(&key.into())).await.map(drop)
+}
+
+/// The key of the model in use when the page was last left, if it said.
+pub async fn in_use() -> Result<Option<String>, StorageError> {
+    Ok(run(IdbTransactionMode::Readonly, |s| s.get(&IN_USE.into())).await?.as_string())
+}
+
+pub async fn set_in_use(key: &str) -> Result<(), StorageError> {
+    run(IdbTransactionMode::Readwrite, |s| s.put_with_key(&key.into(), &IN_USE.into())).await.map(drop)
 }
 
 /// The old page kept an ArrayBuffer; a typed array is read too.

@@ -507,6 +507,37 @@ const fault = (page, kind) => page.evaluate((k) => window.dispatchEvent(new Cust
 const checkpointed = (page, timeout) =>
   page.waitForFunction(() => document.querySelector('#model-info').dataset.checkpointStep !== undefined, null, { timeout, polling: 100 });
 
+test('a weaker run never silently replaces a better model: it says so, both are kept, the better one is a click away', async () => {
+  const { page, ctx, log } = await open('?backend=cpu&epochs=1&train_limit=2000&test_limit=500&svm_kernel=linear&svm_lambda=0.001');
+  try {
+    await modelLoaded(page, 'pretrained');
+    const shipped = await modelInfo(page);
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await page.click('#train-button');
+    check((await waitPhase(page, ['done', 'error'], 300_000)) === 'done', `training: ${await text(page, '#error')}`);
+    await page.waitForFunction(() => !document.querySelector('#model-notice').hidden, null, { timeout: 30_000 });
+    const notice = await text(page, '#model-notice-text');
+    const [newScore, oldScore] = [+(await attr(page, '#model-notice', 'data-new-score')), +(await attr(page, '#model-notice', 'data-old-score'))];
+    check(/below/.test(notice) && /shipped model/.test(notice), `notice: "${notice}"`);
+    check(newScore < oldScore && Math.abs(oldScore - Number(shipped.svmAccuracy)) < 1e-4, `scores ${newScore} vs ${oldScore}, shipped ${shipped.svmAccuracy}`);
+    await page.waitForFunction(() => document.querySelectorAll('#kept-models li[data-key]').length === 1, null, { timeout: 30_000 });
+    check((await attr(page, '#kept-models li[data-key]', 'data-in-use')) === '1', 'the new model is not marked in use');
+    await page.screenshot({ path: path.join(OUT, 'weaker-run.png'), fullPage: true });
+    await page.click('#model-switch-back');
+    await modelLoaded(page, 'pretrained');
+    // A later visit gets the model in use when the page was left, and the trained one is still
+    // on the list, a click away.
+    await page.goto(BASE + 'index.html?backend=cpu');
+    await modelLoaded(page, 'pretrained');
+    await page.waitForFunction(() => document.querySelector('#kept-models li[data-key]')?.dataset.inUse === '0', null, { timeout: 30_000 });
+    await page.click('#kept-models li[data-key] button');
+    await modelLoaded(page, 'saved');
+    const back = await modelInfo(page);
+    check(Math.abs(Number(back.svmAccuracy) - newScore) < 1e-4, `the kept model came back as ${JSON.stringify(back)}`);
+    return `"${notice}"; switched back, reloaded: shipped in use, the ${(newScore * 100).toFixed(1)} % run kept and restored by a click`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'weaker-run.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 test('a diverging run (lr=100) stops, says so, suggests a smaller learning rate, keeps the model', async () => {
   const { page, ctx, log } = await open('?backend=cpu&arch=one-conv&lr=100&epochs=1&train_limit=3000&test_limit=500&svm_kernel=linear&svm_lambda=0.001');
   try {
