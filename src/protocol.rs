@@ -226,6 +226,9 @@ pub enum ToWorker {
     },
     /// Stop the run after the batch in flight (or cut the evaluation / SVM fit short).
     Stop,
+    /// Skip the rest of the run's evaluation (the test, the SVM fit): the model is kept as it
+    /// is, untested. Unlike `Stop`, a training Stop that comes first does not clear it.
+    SkipEvaluation,
     /// Load the dataset again after a failed attempt.
     Retry,
     /// Classify a picture: RGBA pixels, row-major.

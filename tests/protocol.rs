@@ -125,6 +125,7 @@ fn to_worker() -> Vec<ToWorker> {
         ToWorker::Init { .. } => [ToWorker::Init { query: "backend=cpu&train_limit=600".into() }],
         ToWorker::Train { .. } => [ToWorker::Train { query: "arch=one-conv&epochs=2&lr=0.003".into() }],
         ToWorker::Stop => [ToWorker::Stop],
+        ToWorker::SkipEvaluation => [ToWorker::SkipEvaluation],
         ToWorker::Retry => [ToWorker::Retry],
         ToWorker::Classify { .. } => [ToWorker::Classify { seq: 7, width: 3, height: 2, rgba: Bulk(bytes(3 * 2 * 4)) }],
         ToWorker::LoadModel { .. } => sources()

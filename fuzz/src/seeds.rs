@@ -172,6 +172,7 @@ fn messages(out: &Path) {
     let to_worker = [
         ToWorker::Init { query: "epochs=1".into() },
         ToWorker::Stop,
+        ToWorker::SkipEvaluation,
         ToWorker::Classify {
             seq: 3,
             width: 2,

@@ -331,9 +331,16 @@ pub fn train() {
 }
 
 /// The Stop button.
+/// The Stop button: during training it stops the run; once training is over (its label then
+/// says Skip) it skips what is left of the evaluation.
 pub fn stop() {
-    post(ToWorker::Stop);
-    set_text("status", "Stopping after the current batch…");
+    if matches!(status::phase(), Phase::Evaluating | Phase::FittingSvm) {
+        post(ToWorker::SkipEvaluation);
+        set_text("status", "Skipping the rest of the evaluation…");
+    } else {
+        post(ToWorker::Stop);
+        set_text("status", "Stopping after the current batch…");
+    }
 }
 
 /// The Retry button, after a failed dataset download.

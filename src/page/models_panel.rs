@@ -193,10 +193,8 @@ pub fn on_model_ready(d: ModelDescription) {
         }
         p.current_desc = Some(d.clone());
     });
-    match d.source {
-        ModelSource::Trained if d.cnn_accuracy.is_some() => kept::judge(&d),
-        ModelSource::File => kept::file_in_use(),
-        _ => {}
+    if d.source == ModelSource::File {
+        kept::file_in_use();
     }
     let info = el(INFO);
     info.set_text_content(Some(&describe(&d)));
@@ -282,10 +280,15 @@ pub fn on_model_file(purpose: SavePurpose, arch: Arch, bytes: Vec<u8>) {
     match purpose {
         SavePurpose::Store => {
             let kept = Kept::new(bytes.clone(), ModelSource::Trained, "the model trained in this tab", None);
-            with(|p| {
+            // The run's end, tested or skipped: measured against the model it replaced.
+            let desc = with(|p| {
                 p.current = Some(kept);
                 p.checkpointed = None;
+                p.current_desc.clone()
             });
+            if let Some(d) = desc.filter(|d| d.source == ModelSource::Trained) {
+                kept::judge(&d);
+            }
             kept::keep_new(bytes);
         }
         SavePurpose::Download => offer_download(arch, &bytes),

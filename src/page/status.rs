@@ -45,7 +45,14 @@ pub fn set_phase(phase: Phase, text: Option<&str>) {
 fn sync_buttons() {
     let running = is_running();
     by_id::<HtmlButtonElement>("train-button").set_disabled(!is_ready() || running);
-    by_id::<HtmlButtonElement>("stop-button").set_disabled(!running);
+    let stop = by_id::<HtmlButtonElement>("stop-button");
+    stop.set_disabled(!running);
+    // Once training is over the button skips the rest: the test, then the SVM fit.
+    stop.set_text_content(Some(match phase() {
+        Phase::Evaluating => "Skip the test",
+        Phase::FittingSvm => "Skip the SVM",
+        _ => "Stop",
+    }));
 }
 
 /// Shows `message` in `#error` (empty: hides it).

@@ -74,14 +74,21 @@ pub async fn evaluate(
     on_neighbours: impl FnOnce(FeatureIndex),
 ) -> Result<Evaluation, String> {
     let test_labels = &test.labels[..total];
-    phase(Phase::Evaluating, format!("Testing the CNN on {total} test images"));
+    phase(
+        Phase::Evaluating,
+        format!(
+            "Testing the CNN on {total} test images, then fitting the SVM. Skip keeps the model as it is, untested."
+        ),
+    );
     let tested = infer_split(model, test, total, device, INFER_BATCH, |done| {
         send(FromWorker::EvalProgress { done: done as u32, total: total as u32 });
         continue_unless_stopped()
     })
     .await?;
     if tested.predictions.len() < total {
-        send(FromWorker::Stopped { message: "Testing stopped: no test results.".into() });
+        send(FromWorker::Stopped {
+            message: "Test skipped: the model is kept untested (no test results, no SVM).".into(),
+        });
         return Ok(Evaluation::default());
     }
     let cnn_report = ClassificationReport::new(&tested.predictions, test_labels);

@@ -54,6 +54,7 @@ fn handle(msg: ToWorker) {
         ToWorker::Init { query } => loading::init(query),
         ToWorker::Train { query } => run::start_training(query),
         ToWorker::Stop => run::stop(),
+        ToWorker::SkipEvaluation => run::skip_evaluation(),
         ToWorker::Retry => loading::retry(),
         ToWorker::Classify { seq, width, height, rgba } => {
             classify::classify(seq, width, height, &rgba, slot::loaded())

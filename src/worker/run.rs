@@ -31,6 +31,9 @@ const BATCH_MESSAGE_EVERY_MS: u128 = 100;
 thread_local! {
     /// Stop was pressed during the current run (or its evaluation).
     static STOP: Rc<Signal> = Rc::new(Signal::new());
+    /// Skip was pressed during the current run: it outlives the reset that follows a training
+    /// Stop, so a Skip pressed while the last batch finishes still skips the test.
+    static SKIP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// `ToWorker::Stop`.
@@ -38,8 +41,14 @@ pub fn stop() {
     STOP.with(|s| s.fire());
 }
 
+/// `ToWorker::SkipEvaluation`.
+pub fn skip_evaluation() {
+    SKIP.set(true);
+}
+
+/// Whether the evaluation should end now: Stop or Skip pressed.
 pub fn stop_requested() -> bool {
-    STOP.with(|s| s.is_fired())
+    STOP.with(|s| s.is_fired()) || SKIP.get()
 }
 
 fn reset_stop() {
@@ -60,6 +69,7 @@ pub async fn run_training(settings: Settings, query: String) {
     let (Some(data), Some(chosen)) = (loading::dataset(), loading::chosen()) else { return };
     let Some(claim) = work::claim_for_training() else { return };
     reset_stop();
+    SKIP.set(false);
     claim.device_free().await;
     let result = train_and_evaluate(&settings, &query, &data, &chosen.device).await;
     drop(claim);

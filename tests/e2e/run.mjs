@@ -211,6 +211,36 @@ test('Stop while the SVM is fitted skips the SVM and keeps the CNN results', asy
   } catch (e) { fs.writeFileSync(path.join(OUT, 'stop-svm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
+test('after Stop, the evaluation can be skipped: the model is kept untested, and the page says so', async () => {
+  // The whole test set (10,000 images) and an RBF SVM: the tens of seconds a user waits after Stop.
+  const { page, ctx, log } = await open('?backend=cpu&epochs=1&batch=64&train_limit=6400');
+  try {
+    await modelLoaded(page, 'pretrained');
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await page.click('#train-button');
+    // Some batches done (the bar still shows the dataset's download until the first one).
+    await page.waitForFunction(() => parseInt(document.querySelector('#live-epoch').textContent) >= 1 && document.querySelector('#progress').value * 100 >= 3 && document.querySelector('#status').dataset.phase === 'training', null, { timeout: 120_000, polling: 100 });
+    await page.click('#stop-button');
+    await page.waitForFunction(() => document.querySelector('#status').dataset.phase === 'evaluating', null, { timeout: 10_000, polling: 50 });
+    const label = await text(page, '#stop-button');
+    check(label === 'Skip the test' && await page.$eval('#stop-button', (b) => !b.disabled), `the button reads "${label}"`);
+    const t0 = Date.now();
+    await page.click('#stop-button');
+    check((await waitPhase(page, ['done', 'error'], 60_000)) === 'done', `after Skip: ${await text(page, '#error')}`);
+    const ms = Date.now() - t0;
+    check(ms < 3000, `Skip took ${ms} ms`);
+    check(/Test skipped/.test(await text(page, '#progress-text')), `progress line: ${await text(page, '#progress-text')}`);
+    await modelLoaded(page, 'trained');
+    const info = await modelInfo(page);
+    check(info.cnnAccuracy === undefined && /not tested/.test(info.text), `model info ${JSON.stringify(info)}`);
+    await page.waitForFunction(() => !document.querySelector('#model-notice').hidden, null, { timeout: 10_000 });
+    const notice = await text(page, '#model-notice-text');
+    check(/not tested/.test(notice) && /shipped model/.test(notice), `notice: "${notice}"`);
+    check((await text(page, '#stop-button')) === 'Stop', 'the button did not go back to Stop');
+    return `skipped ${ms} ms after the click; "${notice}"`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'skip-eval.log'), log.join('\n')); e.message += ` (phases: ${(await phasesSeen(page)).join(' ')}; status "${await text(page, '#status')}"; button "${await text(page, '#stop-button')}")`; throw e; } finally { await ctx.close(); }
+});
+
 // ---- Sketch pad and upload ----------------------------------------------------------------
 const predictionSet = (page, timeout = 60_000) =>
   page.waitForFunction(() => document.querySelector('#prediction').dataset.class !== undefined, null, { timeout, polling: 100 });
