@@ -429,6 +429,13 @@ pub struct SvmResult {
 /// Messages from the worker to the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
+    /// The worker's own wasm arriving, `loaded` of `total` bytes (`None`: size not known).
+    /// Posted by `web/worker.js` before any of the worker's Rust runs: the one message written
+    /// outside Rust, in this externally tagged form (`tests/protocol.rs` checks that file).
+    WasmDownload {
+        loaded: f64,
+        total: Option<f64>,
+    },
     /// The worker listens: the page may post now (earlier messages are lost).
     Alive,
     Phase {
@@ -553,18 +560,19 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
+/// A posted message's two parts: `{m: control, b: [typed arrays]}` (see [`js`]).
+pub const CONTROL_KEY: &str = "m";
+pub const BULK_KEY: &str = "b";
+
 /// The browser side of the boundary: a message becomes `{m: control, b: [typed arrays]}` and
 /// the arrays' buffers go in the transfer list.
 #[cfg(target_arch = "wasm32")]
 pub mod js {
-    use super::{Buffer, DecodeError, decode, encode};
+    use super::{BULK_KEY as BULK, Buffer, CONTROL_KEY as CONTROL, DecodeError, decode, encode};
     use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray, Uint32Array};
     use serde::Serialize;
     use serde::de::DeserializeOwned;
     use wasm_bindgen::{JsCast, JsValue};
-
-    const CONTROL: &str = "m";
-    const BULK: &str = "b";
 
     /// The value to post and its transfer list.
     pub fn to_js<M: Serialize>(msg: &M) -> (JsValue, Array) {

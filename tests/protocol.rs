@@ -6,9 +6,9 @@
 use fashion_cnn::arch::Arch;
 use fashion_cnn::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use fashion_cnn::protocol::{
-    Answer, BackendKind, Buffer, Bulk, FaultKind, FromWorker, LambdaScore, MapStack, ModelDescription, ModelSource,
-    Neighbours, Phase, Prediction, Report, ReportRow, SavePurpose, SvmAnswer, SvmResult, SvmStage, TestResult,
-    ToWorker, TrainPoint, decode, encode,
+    Answer, BULK_KEY, BackendKind, Buffer, Bulk, CONTROL_KEY, FaultKind, FromWorker, LambdaScore, MapStack,
+    ModelDescription, ModelSource, Neighbours, Phase, Prediction, Report, ReportRow, SavePurpose, SvmAnswer, SvmResult,
+    SvmStage, TestResult, ToWorker, TrainPoint, decode, encode,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -283,6 +283,10 @@ fn memory() -> [FromWorker; 2] {
 
 fn from_worker() -> Vec<FromWorker> {
     every_variant!(FromWorker;
+        FromWorker::WasmDownload { .. } => [
+            FromWorker::WasmDownload { loaded: 262_144.0, total: Some(22_661_310.0) },
+            FromWorker::WasmDownload { loaded: 1.0, total: None },
+        ],
         FromWorker::Alive => [FromWorker::Alive],
         FromWorker::Phase { .. } => phases().into_iter().map(|phase| FromWorker::Phase { phase, detail: "1/3".into() }),
         FromWorker::Error { .. } => errors(),
@@ -434,4 +438,36 @@ fn faults_parse_from_their_names() {
     assert_eq!("panic".parse::<FaultKind>(), Ok(FaultKind::Panic));
     let err = "lose-cpu".parse::<FaultKind>().unwrap_err();
     assert!(err.contains("lose-cpu") && err.contains("lose-gpu"), "{err}");
+}
+
+/// `web/worker.js` writes one message by hand, before the worker's Rust runs: its literal,
+/// read from the file and given numbers, must decode as that message.
+#[test]
+fn the_wasm_download_message_written_in_worker_js_decodes() {
+    let js = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/web/worker.js")).unwrap();
+    let start = js.find("self.postMessage(").expect("worker.js posts a message") + "self.postMessage(".len();
+    let literal = &js[start..start + js[start..].find(")").unwrap()];
+    // `{ m: { WasmDownload: { loaded: loaded, total: total } }, b: [] }` as JSON, with values
+    // for the variables.
+    let mut json = String::new();
+    for token in literal.split_inclusive(['{', '}', ',', ':', ' ']) {
+        let (word, sep) = token.split_at(token.len() - 1);
+        let word = word.trim();
+        let after_colon = json.trim_end().ends_with(':');
+        match word {
+            "" => {}
+            "loaded" if after_colon => json.push_str("1048576"),
+            "total" if after_colon => json.push_str("22661310"),
+            "[]" => json.push_str("[]"),
+            w => json.push_str(&format!("\"{w}\"")),
+        }
+        json.push_str(sep);
+    }
+    let posted: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{literal} read as {json}: {e}"));
+    assert_eq!(posted[BULK_KEY], serde_json::json!([]), "{json}");
+    let msg: FromWorker = serde_json::from_value(posted[CONTROL_KEY].clone()).unwrap_or_else(|e| panic!("{json}: {e}"));
+    assert_eq!(msg, FromWorker::WasmDownload { loaded: 1_048_576.0, total: Some(22_661_310.0) });
+    let unknown: FromWorker = serde_json::from_str(r#"{"WasmDownload":{"loaded":5,"total":null}}"#).unwrap();
+    assert_eq!(unknown, FromWorker::WasmDownload { loaded: 5.0, total: None });
 }

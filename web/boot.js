@@ -6,7 +6,9 @@
 // calls `startWorker` for a fresh one after a crash.
 const meta = (name) => document.querySelector(`meta[name=${name}]`);
 const url = (name) => new URL(name, document.baseURI).href;
-const startWorker = () => new Worker(`worker.js?glue=${encodeURIComponent(meta('fashion-worker').content)}`, { type: 'module' });
+const workerMeta = meta('fashion-worker');
+const query = new URLSearchParams({ glue: workerMeta.content, wasm: workerMeta.dataset.wasm, bytes: workerMeta.dataset.bytes });
+const startWorker = () => new Worker(`worker.js?${query}`, { type: 'module' });
 const early = [];
 const worker = startWorker();
 worker.onmessage = worker.onerror = (e) => { e.preventDefault?.(); early.push(e); };

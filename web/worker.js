@@ -1,7 +1,9 @@
 // The worker's bootstrap. JavaScript because a module worker can start WebAssembly only from
 // JavaScript, and because wgpu hides the WebGPU device it creates from Rust. It
-// - loads the worker's wasm-bindgen glue, whose hashed name the page passes as `?glue=`, and
-//   so runs the worker's Rust (src/worker);
+// - loads the worker's wasm-bindgen glue and wasm, whose hashed names and size the page passes
+//   as `?glue=&wasm=&bytes=`, and so runs the worker's Rust (src/worker); while the wasm
+//   arrives (megabytes, before any Rust runs) it posts FromWorker::WasmDownload, the one message
+//   written outside Rust (tests/protocol.rs decodes this file's literal);
 // - watches that device for Rust, through `self.fashionGpu` (read by src/worker/gpu_js.rs):
 //   the bytes still held in its buffers, its loss (`onLost`, set by Rust), and `lose()`,
 //   which destroys it so tests can check the recovery.
@@ -40,7 +42,20 @@ if (self.GPUAdapter && self.GPUDevice && self.GPUBuffer) {
 
 // A failure to start is thrown from a timer, so it reaches the page as the Worker's `error`
 // event (a rejected promise in a module worker would not).
-const glue = new URL(location.href).searchParams.get('glue');
-import(new URL(glue, location.href).href)
-  .then((m) => m.default())
+const params = new URL(location.href).searchParams;
+const at = (name) => new URL(params.get(name), location.href).href;
+const total = Number(params.get('bytes')) || null;
+const progress = (loaded) => self.postMessage({ m: { WasmDownload: { loaded: loaded, total: total } }, b: [] });
+// The bytes are counted on their way into the streaming compiler, so nothing waits for them.
+const counted = fetch(at('wasm')).then((r) => {
+  if (!r.ok || !r.body) return r;
+  let loaded = 0, sent = 0;
+  const count = new TransformStream({
+    transform(chunk, out) { loaded += chunk.byteLength; if (loaded - sent >= 1 << 18) { sent = loaded; progress(loaded); } out.enqueue(chunk); },
+    flush() { progress(loaded); },
+  });
+  return new Response(r.body.pipeThrough(count), { headers: { 'Content-Type': 'application/wasm' } });
+});
+import(at('glue'))
+  .then((m) => m.default({ module_or_path: counted }))
   .catch((e) => setTimeout(() => { throw new Error(`Could not start the WebAssembly module: ${e}`); }));

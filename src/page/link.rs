@@ -199,6 +199,7 @@ fn dispatch(msg: FromWorker) {
             set_data(&e, "backend", Some(kind.as_str()));
             e.set_text_content(Some(&label));
         }
+        FromWorker::WasmDownload { loaded, total } => on_wasm_download(loaded, total),
         FromWorker::Download { loaded, total } => set_progress(
             loaded / total.max(1.0),
             Some(&format!("Downloading the dataset: {:.1} of {:.1} MB", loaded / 1e6, total / 1e6)),
@@ -270,6 +271,19 @@ fn alive() {
         None if restarted => models_panel::start(&query),
         None => {}
     }
+}
+
+/// The worker's wasm arriving: before it is in, nothing can load the model, so the bar and the
+/// pad say what is coming.
+fn on_wasm_download(loaded: f64, total: Option<f64>) {
+    let mb = |b: f64| crate::view::format::to_fixed(b / 1e6, 1);
+    let (fraction, text) = match total {
+        Some(t) if loaded >= t => (1.0, "Starting the training worker (compiling it)…".to_string()),
+        Some(t) => (loaded / t, format!("Downloading the training worker: {} of {} MB", mb(loaded), mb(t))),
+        None => (0.0, format!("Downloading the training worker: {} MB", mb(loaded))),
+    };
+    set_progress(fraction, Some(&text));
+    pad::on_worker_download(&text);
 }
 
 fn on_phase(phase: Phase, detail: &str) {

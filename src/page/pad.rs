@@ -58,6 +58,9 @@ enum Source {
 
 #[derive(Default)]
 struct Pad {
+    /// A model has been in use, or none is coming (`model=none`): download notes no longer
+    /// concern the pad.
+    note_settled: bool,
     strokes: Vec<Stroke>,
     /// The last of `strokes` is being drawn.
     drawing: bool,
@@ -118,8 +121,27 @@ pub fn init() {
     undo_button().set_disabled(true);
 }
 
+/// The worker that runs the model is still downloading: the pad says so (unless a model is
+/// already in use, as after a restart).
+pub fn on_worker_download(progress: &str) {
+    if with(|p| p.note_settled) {
+        return;
+    }
+    set_text(
+        "sketch-note",
+        &format!("The model is on its way: {progress}. Draw meanwhile; the answer comes once it is in."),
+    );
+}
+
+/// No model is coming (`model=none`): the pad says what to do instead.
+pub fn on_no_model(note: &str) {
+    with(|p| p.note_settled = true);
+    set_text("sketch-note", note);
+}
+
 /// A model is in use (`note` says which): what is on the pad is classified with it.
 pub fn on_model_ready(note: &str) {
+    with(|p| p.note_settled = true);
     set_text("sketch-note", note);
     let something = with(|p| match p.source {
         Source::Upload => p.upload.is_some(),

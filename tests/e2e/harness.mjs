@@ -21,6 +21,8 @@ fs.mkdirSync(OUT, { recursive: true });
 //   flaky/TOKEN/NAME  the training images break off half-way the first time per TOKEN
 //   stall/TOKEN/NAME  the training images stop half-way the first time per TOKEN, the
 //                     connection left open (closed after 60 s)
+//   slow/PATH         the site as usual, but the worker's wasm at ~6 MB/s (a slow link: 22 MB
+//                     take ~4 s), in 256 KB pieces
 export const SUBPATH = process.env.SUBPATH || '/lab/fashion/';
 export const outside = [];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.gz': 'application/gzip', '.png': 'image/png' };
@@ -54,12 +56,19 @@ const server = http.createServer((req, res) => {
     }
     return gz(bytes);
   }
-  let file = path.join(DIST, rel);
+  const slow = rel.startsWith('slow/');
+  let file = path.join(DIST, slow ? rel.slice('slow/'.length) : rel);
   if (!file.startsWith(DIST)) { res.writeHead(403); return res.end(); }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
   if (!fs.existsSync(file)) { res.writeHead(404, { 'content-type': 'text/html' }); return res.end('<h1>404 Not Found</h1>'); }
   const stat = fs.statSync(file);
   res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream', 'content-length': stat.size });
+  if (slow && /fashion-worker-.*_bg\.wasm$/.test(file)) {
+    const bytes = fs.readFileSync(file);
+    const PIECE = 1 << 18;
+    const send = (at) => { if (at >= bytes.length) return res.end(); res.write(bytes.subarray(at, at + PIECE)); setTimeout(() => send(at + PIECE), 40); };
+    return send(0);
+  }
   fs.createReadStream(file).pipe(res);
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
@@ -79,7 +88,7 @@ export async function browser(webgpu) {
   return browsers[key];
 }
 
-export async function open(query, { webgpu = false, viewport = { width: 1280, height: 1400 } } = {}) {
+export async function open(query, { webgpu = false, viewport = { width: 1280, height: 1400 }, at = 'index.html' } = {}) {
   const ctx = await (await browser(webgpu)).newContext({ viewport });
   const page = await ctx.newPage();
   // Every request the page and its worker make, and every Content-Security-Policy violation.
@@ -101,7 +110,7 @@ export async function open(query, { webgpu = false, viewport = { width: 1280, he
   const log = [];
   page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-  await page.goto(BASE + 'index.html' + query);
+  await page.goto(BASE + at + query);
   return { page, ctx, log };
 }
 

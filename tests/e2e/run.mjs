@@ -455,6 +455,31 @@ test('the shipped model is loaded at start: the pad answers before the dataset i
   } catch (e) { fs.writeFileSync(path.join(OUT, 'pretrained.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
+test('while the worker downloads, the bar and the pad say what is coming, in megabytes', async () => {
+  const wasm = fs.readdirSync(path.join(ROOT, 'dist')).find((f) => /^fashion-worker-.*_bg\.wasm$/.test(f));
+  const totalMB = fs.statSync(path.join(ROOT, 'dist', wasm)).size / 1e6;
+  const { page, ctx, log } = await open('?backend=cpu', { at: 'slow/index.html' });
+  try {
+    const seen = [];
+    for (let t = 0; t < 60_000 && (await page.$eval('#model-info', (e) => e.dataset.source)) === undefined; t += 100) {
+      seen.push(await page.evaluate(() => ({ bar: document.querySelector('#progress').value, text: document.querySelector('#progress-text').textContent, pad: document.querySelector('#sketch-note').textContent })));
+      await page.waitForTimeout(100);
+    }
+    await modelLoaded(page, 'pretrained');
+    const downloading = seen.filter((s) => /Downloading the training worker/.test(s.text));
+    const loaded = downloading.map((s) => Number(s.text.match(/: ([\d.]+) of ([\d.]+) MB/)?.[1]));
+    const said = Number(downloading[0]?.text.match(/of ([\d.]+) MB/)?.[1]);
+    check(downloading.length >= 5, `download progress seen ${downloading.length} times: ${seen.slice(0, 3).map((s) => s.text).join(' | ')}`);
+    check(Math.abs(said - totalMB) < 0.06, `the page says ${said} MB, the wasm is ${totalMB.toFixed(2)} MB`);
+    check(loaded.every((x, i) => i === 0 || x >= loaded[i - 1]) && loaded[loaded.length - 1] > loaded[0], `megabytes ${loaded.join(', ')}`);
+    check(downloading.some((s) => s.bar > 0.05 && s.bar < 0.95), `the bar: ${downloading.map((s) => s.bar.toFixed(2)).join(' ')}`);
+    check(downloading.every((s) => /on its way/.test(s.pad)), `the pad said: ${[...new Set(downloading.map((s) => s.pad))].join(' | ')}`);
+    check(!seen.some((s) => /No model/.test(s.pad)), 'the pad claimed there was no model');
+    check(/Classifying with the model shipped/.test(await text(page, '#sketch-note')), `pad: ${await text(page, '#sketch-note')}`);
+    return `${downloading.length} progress lines, ${loaded[0]} → ${loaded[loaded.length - 1]} of ${said} MB; pad: "${downloading[0].pad}"`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'wasm-download.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 // Rewrites a model file's info lines with a valid length and checksum: a file that is whole and
 // undamaged but claims another architecture.
 function crc32(buf) {
