@@ -127,9 +127,11 @@ pub fn on_worker_download(progress: &str) {
     if with(|p| p.note_settled) {
         return;
     }
+    let mut chars = progress.chars();
+    let progress: String = chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default();
     set_text(
         "sketch-note",
-        &format!("The model is on its way: {progress}. Draw meanwhile; the answer comes once it is in."),
+        &format!("The model is on its way ({progress}). Draw meanwhile; the answer comes once it is in."),
     );
 }
 

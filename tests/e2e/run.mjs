@@ -456,6 +456,7 @@ test('the shipped model is loaded at start: the pad answers before the dataset i
 });
 
 test('while the worker downloads, the bar and the pad say what is coming, in megabytes', async () => {
+  fs.rmSync(path.join(OUT, 'wasm-download.png'), { force: true });
   const wasm = fs.readdirSync(path.join(ROOT, 'dist')).find((f) => /^fashion-worker-.*_bg\.wasm$/.test(f));
   const totalMB = fs.statSync(path.join(ROOT, 'dist', wasm)).size / 1e6;
   const { page, ctx, log } = await open('?backend=cpu', { at: 'slow/index.html' });
@@ -463,6 +464,8 @@ test('while the worker downloads, the bar and the pad say what is coming, in meg
     const seen = [];
     for (let t = 0; t < 60_000 && (await page.$eval('#model-info', (e) => e.dataset.source)) === undefined; t += 100) {
       seen.push(await page.evaluate(() => ({ bar: document.querySelector('#progress').value, text: document.querySelector('#progress-text').textContent, pad: document.querySelector('#sketch-note').textContent })));
+      const last = seen[seen.length - 1];
+      if (last.bar > 0.3 && /Downloading/.test(last.text) && !fs.existsSync(path.join(OUT, 'wasm-download.png'))) await page.screenshot({ path: path.join(OUT, 'wasm-download.png') });
       await page.waitForTimeout(100);
     }
     await modelLoaded(page, 'pretrained');
