@@ -13,7 +13,7 @@ use crate::view::bars::{self, Scale};
 use crate::view::colour;
 use crate::view::format::{thousands, to_fixed};
 
-const NO_MODEL: &str = "No model yet: press Train above, or load a model file, and the pad will classify with it.";
+const NO_MODEL: &str = "No model yet: press Train below, or load a model file, and the pad will classify with it.";
 const EMPTY: &str = "Nothing stands out from the background: draw darker or bigger, or choose another picture.";
 const NO_SVM: &str = "The SVM is fitted after training finishes.";
 /// The side of a neighbour's tile: the image at twice its size.

@@ -262,8 +262,9 @@ fn row(e: &Entry, in_use: bool) -> Element {
     if in_use {
         let _ = li.append_child(&create_text("strong", " in use"));
     } else {
-        let _ = li.append_child(&button("Use", Action::Use, &e.key));
-        let _ = li.append_child(&button("Delete", Action::Delete, &e.key));
+        let what = describe(e);
+        let _ = li.append_child(&button("Use", &format!("Use the model {what}"), Action::Use, &e.key));
+        let _ = li.append_child(&button("Delete", &format!("Delete the model {what}"), Action::Delete, &e.key));
     }
     li
 }
@@ -290,11 +291,12 @@ enum Action {
     Delete,
 }
 
-fn button(label: &str, action: Action, key: &str) -> HtmlButtonElement {
+fn button(label: &str, aria: &str, action: Action, key: &str) -> HtmlButtonElement {
     let b: HtmlButtonElement = create("button");
     b.set_type("button");
     b.set_class_name("small");
     b.set_text_content(Some(label));
+    let _ = b.set_attribute("aria-label", aria.trim_end());
     let key = key.to_string();
     listen::<web_sys::Event>(b.unchecked_ref(), "click", move |_| {
         let key = key.clone();

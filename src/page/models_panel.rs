@@ -109,7 +109,7 @@ pub fn start(query: &str) {
     match choice(query) {
         Choice::None => {
             set_text(INFO, "No model loaded (model=none): train one, or load a model file.");
-            pad::on_no_model("No model yet: train one above or load one, and the pad classifies with it as you draw.");
+            pad::on_no_model("No model yet: train one below or load one, and the pad classifies with it as you draw.");
             kept::refresh();
         }
         Choice::Shipped => {

@@ -104,7 +104,7 @@ async fn start(settings: Settings, query: String) {
     if !ok {
         return;
     }
-    phase(Phase::Ready, "Dataset loaded. Press Train to start.");
+    phase(Phase::Ready, "Dataset loaded. Draw something on the pad, or train your own model (Train, below).");
     indexing::spawn();
     if settings.autostart {
         run::run_training(settings, query).await;

@@ -55,6 +55,9 @@ test('error gallery pages through misclassified test images; a fixed svm_lambda 
     const note = await text(page, '#lambda-note');
     check(/fixed/.test(note), `λ note: ${note}`);
     check(/linear/.test(await text(page, '#results-body')), 'results table names the linear kernel');
+    // At 1280 px the two confusion matrices sit side by side.
+    const [cnnBox, svmBox] = await Promise.all(['#confusion', '#svm-confusion'].map((s) => page.$eval(s, (e) => e.getBoundingClientRect().toJSON())));
+    check(Math.abs(cnnBox.top - svmBox.top) < 2 && svmBox.left >= cnnBox.right, `matrices at ${JSON.stringify([cnnBox, svmBox])}`);
     const tiles = () => page.$$eval('#gallery .tile', (els) => els.map((e) => [e.className, e.textContent]));
     const first = await tiles();
     check(first.length === 24, `${first.length} tiles on the first page`);
@@ -783,6 +786,38 @@ test('the page is its own small wasm: Burn\'s wasm only in the worker, hashed na
     check(limits.epochs === '1000' && limits.batch === '4096' && limits.train === '60000' && limits.arch === 'one-conv,three-conv,bn-cnn', `form limits: ${JSON.stringify(limits)}`);
     return `page wasm ${pageKB.toFixed(0)} KB gzip, worker wasm ${(workerKB / 1024).toFixed(2)} MB gzip; form ${JSON.stringify(limits)}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'two-wasm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
+test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, its answer in view', async () => {
+  const seen = [];
+  for (const [w, h] of [[1280, 800], [390, 844]]) {
+    const { page, ctx, log } = await open('?backend=cpu', { viewport: { width: w, height: h } });
+    try {
+      await modelLoaded(page, 'pretrained');
+      const box = (sel) => page.$eval(sel, (e) => e.getBoundingClientRect().toJSON());
+      const pad = await box('#sketch');
+      check((await page.evaluate(() => window.scrollY)) === 0, `${w}x${h}: scrolled`);
+      check(pad.top >= 0 && pad.bottom <= h && pad.right <= w && pad.width >= 250, `${w}x${h}: pad at ${JSON.stringify(pad)}`);
+      // Drawn where it is, without scrolling: trousers, two legs from a waistband.
+      const at = ([x, y]) => [pad.left + x * pad.width, pad.top + y * pad.height];
+      for (const leg of [[[0.3, 0.1], [0.7, 0.1], [0.62, 0.9]], [[0.38, 0.1], [0.36, 0.9]]]) {
+        await page.mouse.move(...at(leg[0]));
+        await page.mouse.down();
+        for (const p of leg.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
+        await page.mouse.up();
+      }
+      await predictionSet(page, 20_000);
+      const answer = await box('#prediction');
+      check((await page.evaluate(() => window.scrollY)) === 0 && answer.top >= 0 && answer.bottom <= h, `${w}x${h}: the answer at ${JSON.stringify(answer)} is out of view`);
+      check((await page.evaluate(() => document.documentElement.scrollWidth)) <= w, `${w}x${h}: the page scrolls sideways`);
+      check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+      const status = await text(page, '#status');
+      check(/Draw something/.test(status), `status: "${status}"`);
+      await page.screenshot({ path: path.join(OUT, `layout-${w}.png`) });
+      seen.push(`${w}x${h}: pad ${Math.round(pad.top)}–${Math.round(pad.bottom)} px, answer ${Math.round(answer.top)}–${Math.round(answer.bottom)} px`);
+    } catch (e) { fs.writeFileSync(path.join(OUT, `layout-${w}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
+  }
+  return seen.join('; ');
 });
 
 test('keyboard and screen readers: every control reachable and named, the pad drawn by keys; phone width', async () => {
