@@ -1,5 +1,8 @@
 //! The live-byte count the worker reports, installed here as this test binary's allocator, so
-//! it sees real allocations, reallocations and frees.
+//! it sees real allocations, reallocations and frees. Native only: on wasm32 the library's
+//! worker installs the same counter as the allocator already.
+
+#![cfg(not(target_arch = "wasm32"))]
 
 use fashion_cnn::heap::Counting;
 
