@@ -65,11 +65,11 @@ pub async fn load_last_in_use() {
         Some(key) => Some(key.to_string()),
         None => newest_key().await,
     };
+    // The shipped model's load draws the list itself (kept::shipped_in_use, or on failure).
     match key {
-        Some(key) if use_kept(&key, "your model in use when you left").await => {}
+        Some(key) if use_kept(&key, "your model in use when you left").await => refresh(),
         _ => models_panel::load_shipped().await,
     }
-    refresh();
 }
 
 async fn newest_key() -> Option<String> {
@@ -131,12 +131,18 @@ pub fn keep_new(bytes: Vec<u8>) {
         models_panel::set_saved_at(now);
         with(|s| s.in_use = Some(key.clone()));
         remember_in_use(&key);
-        if let Ok(entries) = entries().await {
-            for gone in shelf::to_evict(&entries, Some(&key)) {
-                let _ = storage::delete(&gone).await;
+        // One read of the kept models serves the trimming and the list.
+        match entries().await {
+            Ok(mut entries) => {
+                let gone = shelf::to_evict(&entries, Some(&key));
+                for key in &gone {
+                    let _ = storage::delete(key).await;
+                }
+                entries.retain(|e| !gone.contains(&e.key));
+                show(&Ok(entries));
             }
+            Err(e) => show(&Err(e)),
         }
-        draw().await;
     });
 }
 
@@ -172,7 +178,8 @@ fn info_of(d: &ModelDescription) -> ModelInfo {
 pub fn judge(new: &ModelDescription) {
     let Some(before) = with(|s| s.before_run.clone()) else { return };
     let what = before_name(&before);
-    let text = match shelf::compare(&info_of(new), Some(&before.info)) {
+    let new = info_of(new);
+    let text = match shelf::compare(&new, Some(&before.info)) {
         Verdict::NotWorse => {
             set_hidden(NOTICE, true);
             return;
@@ -187,7 +194,7 @@ pub fn judge(new: &ModelDescription) {
         }
     };
     let notice = el(NOTICE);
-    set_data(&notice, "new-score", shelf::score(&info_of(new)).map(|s| s.to_string()).as_deref());
+    set_data(&notice, "new-score", shelf::score(&new).map(|s| s.to_string()).as_deref());
     set_data(&notice, "old-score", shelf::score(&before.info).map(|s| s.to_string()).as_deref());
     set_text(NOTICE_TEXT, &text);
     set_text(SWITCH_BACK, &format!("Use {what} again"));
@@ -233,9 +240,13 @@ pub fn refresh() {
 }
 
 async fn draw() {
+    show(&entries().await);
+}
+
+fn show(entries: &Result<Vec<Entry>, storage::StorageError>) {
     let list = el(LIST);
-    let entries = match entries().await {
-        Ok(e) => shelf::newest_first(e),
+    let entries = match entries {
+        Ok(e) => shelf::newest_first(e.clone()),
         Err(e) => {
             list.set_text_content(Some(&e.to_string()));
             return;
@@ -258,11 +269,11 @@ fn row(e: &Entry, in_use: bool) -> Element {
     set_data(&li, "in-use", Some(if in_use { "1" } else { "0" }));
     set_data(&li, "cnn-accuracy", e.info.cnn_accuracy.map(|a| a.to_string()).as_deref());
     set_data(&li, "svm-accuracy", e.info.svm_accuracy.map(|a| a.to_string()).as_deref());
-    let _ = li.append_child(&create_text("span", &describe(e)));
+    let what = describe(e);
+    let _ = li.append_child(&create_text("span", &what));
     if in_use {
         let _ = li.append_child(&create_text("strong", " in use"));
     } else {
-        let what = describe(e);
         let _ = li.append_child(&button("Use", &format!("Use the model {what}"), Action::Use, &e.key));
         let _ = li.append_child(&button("Delete", &format!("Delete the model {what}"), Action::Delete, &e.key));
     }

@@ -200,10 +200,10 @@ fn dispatch(msg: FromWorker) {
             e.set_text_content(Some(&label));
         }
         FromWorker::WasmDownload { loaded, total } => on_wasm_download(loaded, total),
-        FromWorker::Download { loaded, total } => set_progress(
-            loaded / total.max(1.0),
-            Some(&format!("Downloading the dataset: {:.1} of {:.1} MB", loaded / 1e6, total / 1e6)),
-        ),
+        FromWorker::Download { loaded, total } => {
+            let (fraction, text) = download_line("the dataset", loaded, Some(total));
+            set_progress(fraction, Some(&text));
+        }
         FromWorker::Dataset { train, test } => set_text(
             "dataset-info",
             &format!(
@@ -276,14 +276,22 @@ fn alive() {
 /// The worker's wasm arriving: before it is in, nothing can load the model, so the bar and the
 /// pad say what is coming.
 fn on_wasm_download(loaded: f64, total: Option<f64>) {
-    let mb = |b: f64| crate::view::format::to_fixed(b / 1e6, 1);
     let (fraction, text) = match total {
         Some(t) if loaded >= t => (1.0, "Starting the training worker (compiling it)…".to_string()),
-        Some(t) => (loaded / t, format!("Downloading the training worker: {} of {} MB", mb(loaded), mb(t))),
-        None => (0.0, format!("Downloading the training worker: {} MB", mb(loaded))),
+        _ => download_line("the training worker", loaded, total),
     };
     set_progress(fraction, Some(&text));
     pad::on_worker_download(&text);
+}
+
+/// The bar's fraction and line for a download of `what`: "Downloading the dataset: 4.1 of
+/// 30.9 MB" (without a known total, the megabytes so far and an empty bar).
+fn download_line(what: &str, loaded: f64, total: Option<f64>) -> (f64, String) {
+    let mb = |b: f64| crate::view::format::to_fixed(b / 1e6, 1);
+    match total {
+        Some(t) => (loaded / t.max(1.0), format!("Downloading {what}: {} of {} MB", mb(loaded), mb(t))),
+        None => (0.0, format!("Downloading {what}: {} MB", mb(loaded))),
+    }
 }
 
 fn on_phase(phase: Phase, detail: &str) {

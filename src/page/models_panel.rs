@@ -1,6 +1,6 @@
 //! Which model the page uses: the model shipped with the page, one kept in this browser
-//! ([`super::kept`]), a file the user saved (#model-download) and loads back (#model-input). The worker parses and checks every file; this side only
-//! moves bytes and says what happened.
+//! ([`super::kept`]), a file the user saved (#model-download) and loads back (#model-input).
+//! The worker parses and checks every file; this side only moves bytes and says what happened.
 
 use std::cell::RefCell;
 
@@ -80,7 +80,6 @@ pub fn init() {
     on::<web_sys::Event>(SHIPPED_BUTTON, "click", |_| {
         show_error("");
         spawn_local(load_shipped());
-        kept::shipped_in_use();
     });
     kept::init();
     on::<web_sys::Event>(INPUT, "change", |_| picked());
@@ -112,10 +111,7 @@ pub fn start(query: &str) {
             pad::on_no_model("No model yet: train one below or load one, and the pad classifies with it as you draw.");
             kept::refresh();
         }
-        Choice::Shipped => {
-            spawn_local(load_shipped());
-            kept::refresh();
-        }
+        Choice::Shipped => spawn_local(load_shipped()),
         Choice::Default => spawn_local(kept::load_last_in_use()),
     }
 }
@@ -136,6 +132,7 @@ pub(super) async fn load_shipped() {
             kept::shipped_in_use();
         }
         Err(why) => {
+            kept::refresh();
             set_text(INFO, "No model loaded.");
             show_error(&format!(
                 "Could not download the model shipped with the page ({why}). Train one with the Train button."
