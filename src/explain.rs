@@ -15,6 +15,7 @@ use burn::prelude::*;
 use crate::batch::normalize;
 use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 use crate::model::Model;
+use crate::svm::SvmClassifier;
 // One argmax for the crate, so the CNN's class and the SVM's break ties alike; it lives in
 // `svm`, which has no Burn in it, so the page can use it too.
 pub use crate::svm::argmax;
@@ -74,9 +75,22 @@ pub async fn explain(model: &Model, image: &[u8], device: &Device) -> Result<Exp
 }
 
 /// The occlusion heatmap for `class` over the 28x28 input, 0..1: how much hiding each region
-/// lowers the class's probability, relative to the region that matters most (all zero when
-/// hiding nothing lowers it). Its own call, so the page can show the answer before it.
+/// lowers the CNN head's probability of the class, relative to the region that matters most
+/// (all zero when hiding nothing lowers it). Its own call, so the page can show the answer
+/// before it.
 pub async fn occlusion(model: &Model, image: &[u8], class: usize, device: &Device) -> Result<Vec<f32>, String> {
+    occlusion_by(model, None, image, class, device).await
+}
+
+/// [`occlusion`] of the answer the page shows: with an SVM, of the drop in the SVM's margin
+/// for `class` (the headline answer is the SVM's then, and the heatmap is to explain it).
+pub async fn occlusion_by(
+    model: &Model,
+    svm: Option<&SvmClassifier>,
+    image: &[u8],
+    class: usize,
+    device: &Device,
+) -> Result<Vec<f32>, String> {
     let (pixels, input) = input(image, device);
     let black = normalize(0);
     let mut occluded = Vec::with_capacity(GRID * GRID * IMAGE_PIXELS);
@@ -91,10 +105,21 @@ pub async fn occlusion(model: &Model, image: &[u8], class: usize, device: &Devic
     }
     // The unoccluded image goes in the same batch, so both see identical arithmetic.
     let occluded = Tensor::<4>::from_data(TensorData::new(occluded, [GRID * GRID, 1, IMAGE_SIDE, IMAGE_SIDE]), device);
-    let logits = read(model.forward(Tensor::cat(vec![input, occluded], 0)), "occlusion scores").await?;
-    let mut rows = logits.chunks_exact(NUM_CLASSES);
-    let base = softmax(rows.next().expect("the unoccluded image"))[class];
-    let drops: Vec<f32> = rows.map(|l| (base - softmax(l)[class]).max(0.0)).collect();
+    let batch = Tensor::cat(vec![input, occluded], 0);
+    let scores: Vec<f32> = match svm {
+        None => {
+            let logits = read(model.forward(batch), "occlusion scores").await?;
+            logits.chunks_exact(NUM_CLASSES).map(|l| softmax(l)[class]).collect()
+        }
+        Some(svm) => {
+            let features = model.features(batch);
+            let dim = features.dims()[1];
+            let features = read(features, "occlusion features").await?;
+            features.chunks_exact(dim).map(|f| svm.scores(f)[class]).collect()
+        }
+    };
+    let (base, rest) = scores.split_first().ok_or("no occlusion scores")?;
+    let drops: Vec<f32> = rest.iter().map(|s| (base - s).max(0.0)).collect();
     let heat = stretch(&drops, GRID);
     let peak = heat.iter().copied().fold(0.0, f32::max);
     Ok(if peak > 0.0 { heat.iter().map(|h| h / peak).collect() } else { heat })

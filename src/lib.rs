@@ -14,6 +14,7 @@ pub mod batch;
 pub mod dataset;
 #[cfg(feature = "ml")]
 pub mod explain;
+pub mod glossary;
 pub mod heap;
 pub mod metrics;
 #[cfg(feature = "ml")]

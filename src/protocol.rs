@@ -264,6 +264,13 @@ pub struct TrainPoint {
     pub accuracy: f32,
 }
 
+/// A model's accuracy on images it is not trained on, measured during training.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeldOut {
+    pub accuracy: f64,
+    pub images: u32,
+}
+
 /// One row of a classification report.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportRow {
@@ -407,6 +414,8 @@ pub struct TestResult {
     pub images: Bulk<u8>,
     pub labels: Bulk<u8>,
     pub predictions: Bulk<u8>,
+    /// The CNN head's probability of its answer, per image.
+    pub confidence: Bulk<f32>,
 }
 
 /// The SVM's results on the test set.
@@ -490,6 +499,8 @@ pub enum FromWorker {
         step: u32,
         loss: f64,
         accuracy: f64,
+        /// Accuracy on held-out images (the first test images) at the epoch's end.
+        held_out: Option<HeldOut>,
     },
     /// A Stop was honoured (said in the progress line, not as an error).
     Stopped {
@@ -503,6 +514,11 @@ pub enum FromWorker {
         train_images: u32,
     },
     EvalProgress {
+        done: u32,
+        total: u32,
+    },
+    /// The loaded model's features of the training images, for the nearest-neighbour search.
+    IndexProgress {
         done: u32,
         total: u32,
     },

@@ -4,12 +4,15 @@
 mod common;
 
 use burn::prelude::Device;
-use fashion_cnn::model::Arch;
+use fashion_cnn::model::{Arch, Model};
+use fashion_cnn::protocol::HeldOut;
 use fashion_cnn::settings::TrainSettings;
 use fashion_cnn::train::driver::{
     BatchReport, Clock, EpochReport, Options, Reporter, RunOutcome, RunShape, Snapshot, TrainError, train,
 };
+use fashion_cnn::train::infer_split;
 use std::cell::Cell;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 
 /// Moves only when told: one second per batch, as the reporter says.
@@ -33,6 +36,8 @@ struct Recorder {
     /// Stop is pressed when the report of this step comes in.
     stop_at: Option<usize>,
     pauses: usize,
+    /// Measure the held-out accuracy on this many test images at each epoch's end.
+    held_out: Option<usize>,
 }
 
 impl Reporter for Recorder {
@@ -54,6 +59,14 @@ impl Reporter for Recorder {
     }
     async fn pause(&mut self) {
         self.pauses += 1;
+    }
+    async fn held_out(&mut self, model: impl FnOnce() -> Model) -> Option<HeldOut> {
+        let n = self.held_out?;
+        let test = &common::dataset().test;
+        let continue_ = |_| async { ControlFlow::Continue(()) };
+        let tested = infer_split(&model(), test, n, &Device::flex(), 100, continue_).await.ok()?;
+        let right = tested.predictions.iter().zip(&test.labels).filter(|(p, l)| p == l).count();
+        Some(HeldOut { accuracy: right as f64 / n as f64, images: n as u32 })
     }
 }
 
@@ -96,6 +109,22 @@ fn a_short_run_reports_every_batch_and_epoch_and_lowers_the_loss() {
     assert_eq!(outcome.warm_images_per_second, Some(32.0 * 25.0 / 26.0));
     assert!(r.checkpoints.is_empty(), "no checkpoints unless asked for");
     assert_eq!(r.pauses, 30, "the fake clock moves 1 s a batch: a pause after each");
+}
+
+/// The held-out accuracy is measured at each full epoch's end, on the model as it is then,
+/// and it rises as the model learns; a caller that does not measure it gets none.
+#[test]
+fn each_epoch_reports_the_held_out_accuracy_of_the_model_then() {
+    let mut r = Recorder { held_out: Some(300), ..Recorder::default() };
+    run(&settings(640, 32, 2, 2e-3), &Options::default(), &mut r).unwrap();
+    let held: Vec<HeldOut> = r.epochs.iter().filter_map(|e| e.held_out).collect();
+    assert_eq!(held.len(), 2, "{:?}", r.epochs);
+    assert!(held.iter().all(|h| h.images == 300));
+    assert!(held[0].accuracy > 0.3, "after one epoch of 640 images: {held:?}");
+    assert!(held[1].accuracy >= held[0].accuracy, "{held:?}");
+    let mut quiet = Recorder::default();
+    run(&settings(64, 32, 1, 2e-3), &Options::default(), &mut quiet).unwrap();
+    assert_eq!(quiet.epochs[0].held_out, None);
 }
 
 /// Stop pressed as step k's report comes in: step k+1 is already in flight, so it finishes

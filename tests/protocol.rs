@@ -6,7 +6,7 @@
 use fashion_cnn::arch::Arch;
 use fashion_cnn::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use fashion_cnn::protocol::{
-    Answer, BULK_KEY, BackendKind, Buffer, Bulk, CONTROL_KEY, FaultKind, FromWorker, LambdaScore, MapStack,
+    Answer, BULK_KEY, BackendKind, Buffer, Bulk, CONTROL_KEY, FaultKind, FromWorker, HeldOut, LambdaScore, MapStack,
     ModelDescription, ModelSource, Neighbours, Phase, Prediction, Report, ReportRow, SavePurpose, SvmAnswer, SvmResult,
     SvmStage, TestResult, ToWorker, TrainPoint, decode, encode,
 };
@@ -165,6 +165,7 @@ fn test_result() -> TestResult {
         images: Bulk(bytes(n * IMAGE_PIXELS)),
         labels: Bulk(vec![9, 2, 1]),
         predictions: Bulk(vec![9, 6, 1]),
+        confidence: Bulk(vec![0.99, 0.51, 0.875]),
     }
 }
 
@@ -301,10 +302,12 @@ fn from_worker() -> Vec<FromWorker> {
             Arch::ALL.map(|arch| FromWorker::TrainStart { arch, epochs: 3, batches: 2814, batches_per_epoch: 938 })
         },
         FromWorker::Batch { .. } => [batch()],
-        FromWorker::Epoch { .. } => [FromWorker::Epoch { epoch: 1, step: 938, loss: 0.41, accuracy: 0.853 }],
+        FromWorker::Epoch { .. } => [None, Some(HeldOut { accuracy: 0.871, images: 1000 })]
+            .map(|held_out| FromWorker::Epoch { epoch: 1, step: 938, loss: 0.41, accuracy: 0.853, held_out }),
         FromWorker::Stopped { .. } => [FromWorker::Stopped { message: "Stopped after 120 batches.".into() }],
         FromWorker::Trained { .. } => trained(),
         FromWorker::EvalProgress { .. } => [FromWorker::EvalProgress { done: 2048, total: 10_000 }],
+        FromWorker::IndexProgress { .. } => [FromWorker::IndexProgress { done: 5000, total: 60_000 }],
         FromWorker::TestResult(..) => [FromWorker::TestResult(Box::new(test_result()))],
         FromWorker::SvmProgress(..) => stages().into_iter().map(FromWorker::SvmProgress),
         FromWorker::SvmResult(..) => {

@@ -129,3 +129,77 @@ fn the_page_takes_the_good_parameters_and_names_the_bad_ones() {
     // The strict parse stops at the first.
     assert_eq!(Settings::from_query("epochs=abc&batch=5000").unwrap_err().key, "epochs");
 }
+
+/// The form's values under `preset` as a query, the way the page sends them.
+fn preset_query(preset: &Preset) -> String {
+    FORM.iter()
+        .map(|f| (f.key, preset.value(f.key)))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[test]
+fn presets_are_whole_runs_the_parser_accepts() {
+    let quick = PRESETS.iter().find(|p| p.key == "quick").unwrap();
+    let full = PRESETS.iter().find(|p| p.key == "full").unwrap();
+    for p in PRESETS {
+        assert!(
+            p.values.iter().all(|(k, _)| FORM.iter().any(|f| f.key == *k)),
+            "{} names a field the form lacks",
+            p.key
+        );
+        assert!(p.label.contains('~'), "{}: the label says how long it takes", p.key);
+    }
+    let q = Settings::from_query(&preset_query(quick)).unwrap();
+    assert_eq!((q.train.epochs, q.train.train_limit, q.train.test_limit), (1, Some(6000), Some(2000)));
+    // Full is the default run, so a fresh page shows it chosen.
+    assert_eq!(Settings::from_query(&preset_query(full)).unwrap(), Settings::default());
+    let defaults = |k: &str| Settings::default().form_value(k);
+    assert!(full.matches(defaults) && !quick.matches(defaults));
+    // A preset resets the fields it does not name: Quick after a changed λ is Quick.
+    assert_eq!(quick.value("svm_lambda"), "");
+    let edited = |k: &str| if k == "batch" { "64".to_string() } else { quick.value(k) };
+    assert!(!quick.matches(edited), "an edit leaves the preset");
+}
+
+#[test]
+fn advanced_settings_are_noticed_in_the_url() {
+    assert!(!Settings::from_query("epochs=2&arch=one-conv").unwrap().has_advanced());
+    assert!(Settings::from_query("lr=0.01").unwrap().has_advanced());
+    assert!(Settings::from_query("svm_kernel=linear").unwrap().has_advanced());
+    assert!(FORM.iter().filter(|f| !f.advanced).map(|f| f.key).eq(["arch", "epochs"]));
+}
+
+#[test]
+fn every_term_the_page_marks_has_its_line() {
+    use fashion_cnn::glossary::{TERMS, line};
+    let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/index.html")).unwrap();
+    let marked: Vec<&str> = html.split("data-term=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
+    assert!(marked.len() >= 10, "{marked:?}");
+    for key in &marked {
+        assert!(line(key).is_some(), "index.html marks \"{key}\", which the glossary lacks");
+    }
+    // The list of words a learner meets, each with a line.
+    for key in [
+        "epoch",
+        "batch",
+        "learning-rate",
+        "svm",
+        "lambda",
+        "rbf",
+        "fourier",
+        "occlusion",
+        "precision",
+        "recall",
+        "f1",
+        "support",
+    ] {
+        assert!(line(key).is_some_and(|l| l.len() > 30), "{key}");
+    }
+    let mut keys: Vec<&str> = TERMS.iter().map(|t| t.0).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), TERMS.len(), "a term twice");
+}

@@ -3,7 +3,7 @@
 
 use fashion_cnn::protocol::{LambdaScore, Report, ReportRow};
 use fashion_cnn::view::chart::{
-    Curve, MAX_DOTS, Ticks, clamp_to, ema_alpha, lambda_ranges, lambda_y_ticks, same_lambda, to_pixel,
+    Curve, MAX_DOTS, MatrixLayout, Ticks, clamp_to, ema_alpha, lambda_ranges, lambda_y_ticks, same_lambda, to_pixel,
 };
 use fashion_cnn::view::colour::{Rgba, confusion_cell, confusion_fraction, confusion_text};
 use fashion_cnn::view::format::{
@@ -82,7 +82,7 @@ fn ema_alpha_follows_the_run_length() {
 
 #[test]
 fn curve_smooths_and_keeps_epochs() {
-    let mut c = Curve::new(100);
+    let mut c = Curve::new(100, 0);
     assert_eq!(c.ema(), None);
     c.add(1.0, 1.0);
     assert_eq!(c.ema(), Some(1.0));
@@ -96,12 +96,12 @@ fn curve_smooths_and_keeps_epochs() {
     c.add_epoch(3.0, 0.6);
     assert_eq!(c.epochs, vec![(3.0, 0.6)]);
     assert_eq!(c.total(), 100);
-    assert_eq!(Curve::new(0).total(), 1);
+    assert_eq!(Curve::new(0, 0).total(), 1);
 }
 
 #[test]
 fn loss_axis_top() {
-    let mut c = Curve::new(10);
+    let mut c = Curve::new(10, 0);
     assert!((c.loss_y_max() - 0.55).abs() < 1e-12);
     c.add(1.0, 2.0);
     assert!((c.loss_y_max() - 2.2).abs() < 1e-12);
@@ -113,13 +113,13 @@ fn loss_axis_top() {
 
 #[test]
 fn dots_are_thinned_to_about_max_dots() {
-    let mut c = Curve::new(10_000);
+    let mut c = Curve::new(10_000, 0);
     for i in 0..10_000 {
         c.add(f64::from(i), 0.5);
     }
     let n = c.dots().count();
     assert!((MAX_DOTS..=2 * MAX_DOTS).contains(&n), "{n} dots");
-    let mut small = Curve::new(10);
+    let mut small = Curve::new(10, 0);
     small.add(1.0, 1.0);
     small.add(2.0, 1.0);
     assert_eq!(small.dots().count(), 2);
@@ -145,6 +145,35 @@ fn ticks_are_round_numbers() {
     let one = Ticks::whole(0.0, 1.0, 6);
     assert_eq!(one.values, vec![0.0, 1.0]);
     assert_eq!(Ticks::new(1.0, 1.0, 5).values, vec![1.0]);
+    let long = Ticks::whole(0.0, 11_250.0, 6);
+    assert_eq!(long.values, vec![0.0, 2000.0, 4000.0, 6000.0, 8000.0, 10_000.0]);
+    assert_eq!(long.label(10_000.0), "10,000");
+}
+
+#[test]
+fn epoch_lines_fall_between_the_epochs() {
+    let mut c = Curve::new(30, 10);
+    assert_eq!(c.epoch_lines(), vec![10.0, 20.0]);
+    assert!(Curve::new(10, 10).epoch_lines().is_empty(), "one epoch: no line");
+    assert!(Curve::new(30, 0).epoch_lines().is_empty(), "epoch length not known");
+    // A last epoch cut short (train_limit not a multiple of the batch) still gets its line.
+    assert_eq!(Curve::new(25, 9).epoch_lines(), vec![9.0, 18.0]);
+    c.add_held_out(10.0, 0.8);
+    assert_eq!(c.held_out, vec![(10.0, 0.8)]);
+}
+
+#[test]
+fn matrix_cells_are_found_where_they_are_drawn() {
+    let m = MatrixLayout::new(560.0, 560.0, 10);
+    assert_eq!(m.cell, 41.0);
+    assert!(m.bottom() + 40.0 <= 560.0, "room for the colour scale under the cells");
+    assert_eq!(m.cell_at(m.left + 0.5, m.top + 0.5), Some((0, 0)));
+    assert_eq!(m.cell_at(m.left + 3.5 * m.cell, m.top + 6.2 * m.cell), Some((6, 3)));
+    assert_eq!(m.cell_at(m.left - 1.0, m.top + 5.0), None, "the row names");
+    assert_eq!(m.cell_at(m.left + 10.0 * m.cell, m.top + 5.0), None, "right of the last column");
+    assert_eq!(m.cell_at(m.left + 5.0, m.bottom() + 1.0), None, "the colour scale");
+    // A phone's 348 px canvas keeps cells wide enough for a three-digit count at 11 px.
+    assert!(MatrixLayout::new(348.0, 348.0, 10).cell >= 20.0);
 }
 
 #[test]
@@ -205,8 +234,24 @@ fn gallery_filters() {
     assert_eq!(gallery::indices(Filter::Fixed, &labels, &cnn, None), Vec::<usize>::new());
     assert_eq!(gallery::indices(Filter::All, &labels, &cnn, None), vec![0, 1, 2, 3, 4]);
     for f in Filter::ALL {
-        assert_eq!(Filter::from_value(f.value()), Some(f));
+        assert_eq!(Filter::from_value(&f.value()), Some(f));
     }
+    // A confusion matrix's cell: true class 0 the CNN called 6, and the SVM's same cell.
+    let pair = Filter::Pair { svm: false, truth: 0, predicted: 6 };
+    assert_eq!(Filter::from_value(&pair.value()), Some(pair));
+    assert_eq!(pair.value(), "cnn:0:6");
+    assert_eq!(pair.label(), "true T-shirt/top, predicted Shirt by the CNN head");
+    let labels = [0, 0, 0, 6, 0];
+    let cnn = [6, 0, 6, 6, 6];
+    let svm = [6, 6, 0, 6, 0];
+    assert_eq!(gallery::indices(pair, &labels, &cnn, Some(&svm)), vec![0, 2, 4]);
+    let svm_pair = Filter::Pair { svm: true, truth: 0, predicted: 6 };
+    assert_eq!(gallery::indices(svm_pair, &labels, &cnn, Some(&svm)), vec![0, 1]);
+    assert_eq!(gallery::indices(svm_pair, &labels, &cnn, None), Vec::<usize>::new());
+    for bad in ["cnn:0", "cnn:0:10", "svm:a:1", "knn:0:1", "cnn:0:1:2"] {
+        assert_eq!(Filter::from_value(bad), None, "{bad}");
+    }
+    assert!(Filter::All.mixes() && !Filter::SvmErrors.mixes() && !pair.mixes());
     assert_eq!(Filter::from_value("svm-errors"), Some(Filter::SvmErrors));
     assert_eq!(Filter::from_value("nonsense"), None);
 }
@@ -237,10 +282,13 @@ fn gallery_tiles() {
     assert!(gallery::is_wrong(1, 2, None));
     assert_eq!(gallery::tile_label(7, 9), "test image 7, a Ankle boot");
     assert_eq!(
-        gallery::caption_html(12, 0, 6, Some(0)),
-        "#12: <b>T-shirt/top</b><br>CNN: <span class=\"bad\">Shirt ✗</span><br>SVM: <span class=\"ok\">T-shirt/top ✓</span>"
+        gallery::caption_html(12, 0, 6, Some(0), Some(0.874)),
+        "#12: <b>T-shirt/top</b><br>CNN: <span class=\"bad\">Shirt ✗</span> 87 %<br>SVM: <span class=\"ok\">T-shirt/top ✓</span>"
     );
-    assert_eq!(gallery::caption_html(3, 1, 1, None), "#3: <b>Trouser</b><br>CNN: <span class=\"ok\">Trouser ✓</span>");
+    assert_eq!(
+        gallery::caption_html(3, 1, 1, None, None),
+        "#3: <b>Trouser</b><br>CNN: <span class=\"ok\">Trouser ✓</span>"
+    );
 }
 
 fn report(shift: f64) -> Report {
@@ -260,22 +308,26 @@ fn classification_report_rows() {
     assert_eq!(html.matches("<tr").count(), 13);
     assert_eq!(html.matches("<tr class=\"avg\">").count(), 3);
     assert!(html.starts_with(
-        "<tr><td>T-shirt/top</td><td>0.800</td><td>0.700</td><td>0.750</td><td>–</td><td>–</td><td>–</td><td>1,000</td></tr>"
+        "<tr><td>T-shirt/top</td><td data-label=\"CNN precision\">0.800</td><td data-label=\"CNN recall\">0.700</td>\
+         <td data-label=\"CNN F1\">0.750</td><td data-label=\"SVM precision\">–</td><td data-label=\"SVM recall\">–</td>\
+         <td data-label=\"SVM F1\">–</td><td data-label=\"Support\">1,000</td></tr>"
     ));
     assert!(html.contains("<tr class=\"avg\"><td>macro average</td>"));
     assert!(html.ends_with(
-        "<tr class=\"avg\"><td>accuracy</td><td colspan=\"3\">0.877</td><td colspan=\"3\">–</td><td>10,000</td></tr>"
+        "<tr class=\"avg\"><td>accuracy</td><td colspan=\"3\" data-label=\"CNN\">0.877</td>\
+         <td colspan=\"3\" data-label=\"CNN + SVM\">–</td><td data-label=\"Support\">10,000</td></tr>"
     ));
     assert!(!html.contains("better"));
     let both =
         report_rows(Scored { report: &cnn, accuracy: 0.8766 }, 10_000, Some(Scored { report: &svm, accuracy: 0.9 }));
     assert_eq!(both.matches("<tr").count(), 13);
     // Only the SVM's precision beats the CNN's: one `better` per class and average row.
-    assert_eq!(both.matches("<td class=\"better\">").count(), 12);
+    assert_eq!(both.matches("<td class=\"better\"").count(), 12);
     assert!(both.contains(
-        "<td>0.800</td><td>0.700</td><td>0.750</td><td class=\"better\">0.850</td><td>0.700</td><td>0.750</td>"
+        "<td data-label=\"CNN F1\">0.750</td><td class=\"better\" data-label=\"SVM precision\">0.850</td>\
+         <td data-label=\"SVM recall\">0.700</td>"
     ));
-    assert!(both.contains("<td colspan=\"3\">0.900</td>"));
+    assert!(both.contains("<td colspan=\"3\" data-label=\"CNN + SVM\">0.900</td>"));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! colours of the filters, activation maps and heatmap.
 
 use fashion_cnn::view::bars::{Scale, TOP, probability_label, score_label, top_bars};
-use fashion_cnn::view::colour::{filter_rgb, filter_scale, gray_rgba, heat_rgba, map_grid};
+use fashion_cnn::view::colour::{filter_rgb, filter_scale, gray_rgba, grid_index, heat_rgba, map_grid};
 use fashion_cnn::view::picture::{
     MAX_UPLOAD_BYTES, PictureKind, PictureSize, UploadError, check_file_size, check_header, letterbox, picture_size,
     scaled_size,
@@ -179,13 +179,23 @@ fn probability_bars_are_the_top_five_to_scale() {
 }
 
 #[test]
-fn score_bars_are_relative_to_the_lowest() {
-    let s = [-2.0, 1.0, -1.0, 0.0, -1.5, -3.0, -2.5, -0.5, -2.0, -1.0];
-    let bars = top_bars(&s, Scale::Relative);
+fn margin_bars_grow_from_a_zero_line_in_the_middle() {
+    let s = [-2.0, 1.0, -1.0, 0.0, -1.5, -4.0, -2.5, -0.5, -2.0, -1.0];
+    let bars = top_bars(&s, Scale::Margin);
     assert_eq!(bars.iter().map(|b| b.class).collect::<Vec<_>>(), [1, 3, 7, 2, 9]);
-    assert_eq!(bars.iter().map(|b| b.width).collect::<Vec<_>>(), [100.0, 75.0, 62.5, 50.0, 50.0]);
-    // All equal: no division by zero, every bar at its least.
-    assert!(top_bars(&[0.3; 10], Scale::Relative).iter().all(|b| b.width == 1.0));
+    // The largest magnitude of the ten (class 5's -4, not among the five) reaches an end.
+    assert_eq!((bars[0].start, bars[0].width), (50.0, 12.5));
+    assert!(!bars[0].is_negative());
+    // A zero margin still shows, at the zero line.
+    assert_eq!((bars[1].start, bars[1].width), (50.0, 1.0));
+    // Negative margins end at the zero line and grow leftwards.
+    assert_eq!((bars[2].start, bars[2].width), (43.75, 6.25));
+    assert_eq!((bars[3].start + bars[3].width, bars[3].width), (50.0, 12.5));
+    assert!(bars[2].is_negative());
+    assert_eq!(top_bars(&[-4.0, 4.0], Scale::Margin)[0].css_start(), "50%");
+    assert_eq!(top_bars(&[-4.0, 4.0], Scale::Margin)[1].css_start(), "0%");
+    // All zero: no division by zero.
+    assert!(top_bars(&[0.0; 10], Scale::Margin).iter().all(|b| b.width == 1.0 && b.start == 50.0));
 }
 
 #[test]
@@ -193,10 +203,11 @@ fn bar_labels() {
     assert_eq!(probability_label(f64::from(0.123f32)), "12.3 %");
     assert_eq!(probability_label(1.0), "100.0 %");
     assert_eq!(probability_label(0.0), "0.0 %");
-    assert_eq!(score_label(0.123), "0.12");
-    assert_eq!(score_label(-1.5), "-1.50");
+    assert_eq!(score_label(0.123), "+0.12");
+    assert_eq!(score_label(-1.5), "−1.50");
+    assert_eq!(score_label(-0.001), "0.00");
     // JavaScript's toFixed rounds an exact half up.
-    assert_eq!(score_label(0.125), "0.13");
+    assert_eq!(score_label(0.125), "+0.13");
 }
 
 #[test]
@@ -240,4 +251,18 @@ fn activation_maps_each_on_their_own_scale() {
     assert_eq!([at(2, 0), at(0, 2), at(20, 0)], [255, 255, 255]);
     assert!(grid.rgba.chunks(4).all(|p| p[3] == 255));
     assert_eq!(map_grid(&[0.0; 32 * 26 * 26], 26, 32).height, 4 * 28);
+}
+
+#[test]
+fn a_point_on_the_filters_or_the_maps_names_the_same_one() {
+    // 32 filters (or maps), 8 to a row: 4 rows filling the canvas.
+    assert_eq!(grid_index(0.0, 0.0, 32), Some(0));
+    assert_eq!(grid_index(0.99, 0.0, 32), Some(7));
+    assert_eq!(grid_index(0.3, 0.6, 32), Some(2 * 8 + 2));
+    assert_eq!(grid_index(0.99, 0.99, 32), Some(31));
+    assert_eq!(grid_index(1.0, 0.5, 32), None, "off the canvas");
+    assert_eq!(grid_index(-0.1, 0.5, 32), None);
+    // 30 of them: the last row's last two places are empty.
+    assert_eq!(grid_index(0.99, 0.99, 30), None);
+    assert_eq!(grid_index(0.7, 0.99, 30), Some(29));
 }

@@ -425,7 +425,7 @@ mod native {
                 take(n * dim * 4).chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
             let labels = take(n).to_vec();
             let predictions = take(n).to_vec();
-            (Inference { predictions, features, feature_dim: dim }, labels)
+            (Inference { predictions, confidence: Vec::new(), features, feature_dim: dim }, labels)
         };
         let train = split();
         let test = split();

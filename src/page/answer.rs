@@ -2,13 +2,14 @@
 //! 28x28 image the model sees, bars for both classifiers, the occlusion heatmap, the first
 //! layer's filters and activation maps, and the nearest training images.
 
+use std::cell::Cell;
 use wasm_bindgen::Clamped;
 use web_sys::{HtmlCanvasElement, HtmlElement, ImageData};
 
 use super::dom::{by_id, context_2d, create, create_text, el, set_data, set_text};
-use super::pad;
+use super::{inside, pad};
 use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIDE, TRAIN_COUNT};
-use crate::protocol::{Answer, MapStack, Neighbours, Prediction};
+use crate::protocol::{Answer, Neighbours, Prediction};
 use crate::view::bars::{self, Scale};
 use crate::view::colour;
 use crate::view::format::{thousands, to_fixed};
@@ -18,8 +19,6 @@ const EMPTY: &str = "Nothing stands out from the background: draw darker or bigg
 const NO_SVM: &str = "The SVM is fitted after training finishes.";
 /// The side of a neighbour's tile: the image at twice its size.
 const TILE_SIDE: u32 = 2 * IMAGE_SIDE as u32;
-/// Space around each filter in its cell of `#filters`, in canvas pixels.
-const FILTER_MARGIN: f64 = 2.0;
 
 fn class_name(class: usize) -> &'static str {
     CLASS_NAMES.get(class).copied().unwrap_or("?")
@@ -32,7 +31,7 @@ fn canvas(id: &str) -> HtmlCanvasElement {
 /// No answer: `text` in `#prediction`, its class attributes gone, the pictures and bars empty.
 pub fn show_nothing(text: &str) {
     let prediction = el("prediction");
-    for name in ["class", "label", "cnn-class", "cnn-label", "millis", "heat-millis"] {
+    for name in ["class", "label", "cnn-class", "cnn-label", "millis", "heat-millis", "disagree"] {
         set_data(&prediction, name, None);
     }
     prediction.set_text_content(Some(text));
@@ -78,16 +77,16 @@ fn show_answer(p: &Prediction, a: &Answer) {
     headline(p, a);
     draw_bars("cnn-bars", &a.probabilities, Scale::Probability, bars::probability_label);
     match &a.svm {
-        Some(svm) => draw_bars("svm-bars", &svm.scores, Scale::Relative, bars::score_label),
+        Some(svm) => draw_bars("svm-bars", &svm.scores, Scale::Margin, bars::score_label),
         None => el("svm-bars").replace_children_with_node_1(&create_text("p", NO_SVM)),
     }
-    draw_filters(&canvas("filters"), &a.filters);
-    draw_maps(&canvas("activations"), &a.activations);
+    inside::show(&a.filters, &a.activations);
     draw_neighbours(a.neighbours.as_ref());
 }
 
-/// `#prediction`: the final answer in bold, which classifier gave it, the CNN head's answer,
-/// and how the picture was read; the same as data attributes.
+/// `#prediction`: the final answer in bold and which classifier gave it; when the CNN head
+/// says otherwise, a flag with its answer (`data-disagree`); how the picture was read. The
+/// classes are also data attributes.
 fn headline(p: &Prediction, a: &Answer) {
     let cnn = usize::from(a.cnn_class);
     let class = a.svm.as_ref().map_or(cnn, |s| usize::from(s.class));
@@ -97,18 +96,29 @@ fn headline(p: &Prediction, a: &Answer) {
     set_data(&prediction, "cnn-class", Some(&cnn.to_string()));
     set_data(&prediction, "cnn-label", Some(class_name(cnn)));
     set_data(&prediction, "millis", Some(&to_fixed(a.millis, 0)));
+    set_data(&prediction, "disagree", (class != cnn).then_some("1"));
     let probability = a.probabilities.get(cnn).map_or(f64::NAN, |&v| f64::from(v));
-    let by = if a.svm.is_some() { "CNN + SVM" } else { "CNN head (no SVM fitted yet)" };
+    let sure = format!("{} %", to_fixed(100.0 * probability, 0));
+    prediction.replace_children_with_node_1(&create_text("strong", class_name(class)));
+    let said = match &a.svm {
+        None => format!(" — by the CNN head ({sure}); the SVM is not fitted yet"),
+        Some(_) if class == cnn => format!(" — CNN + SVM and the CNN head agree (head: {sure})"),
+        Some(_) => " — by CNN + SVM".to_string(),
+    };
+    let _ = prediction.append_with_str_1(&said);
+    if class != cnn {
+        let flag = create_text("span", &format!("The two disagree: the CNN head says {} ({sure}).", class_name(cnn)));
+        flag.set_class_name("disagree");
+        let _ = prediction.append_with_str_1(" ");
+        let _ = prediction.append_with_node_1(&flag);
+    }
     let how: Vec<&str> =
         [p.inverted.then_some("inverted (dark on light)"), p.filled_outline.then_some("outline filled in")]
             .into_iter()
             .flatten()
             .collect();
-    prediction.replace_children_with_node_1(&create_text("strong", class_name(class)));
-    let said = format!(" — {by}; CNN head: {} ({} %)", class_name(cnn), to_fixed(100.0 * probability, 0));
-    let _ = prediction.append_with_str_1(&said);
     if !how.is_empty() {
-        let _ = prediction.append_with_str_1(&format!(" · {}", how.join(", ")));
+        let _ = prediction.append_with_str_1(&format!(" · read as {}", how.join(", ")));
     }
 }
 
@@ -120,10 +130,14 @@ fn draw_bars(id: &str, values: &[f32], scale: Scale, label: fn(f64) -> String) {
         let row: HtmlElement = create("div");
         row.set_class_name("bar-row");
         let track: HtmlElement = create("span");
-        track.set_class_name("bar-track");
+        track.set_class_name(if scale == Scale::Margin { "bar-track margin" } else { "bar-track" });
         let fill: HtmlElement = create("span");
         fill.set_class_name("bar-fill");
         let _ = fill.style().set_property("width", &bar.css_width());
+        let _ = fill.style().set_property("margin-left", &bar.css_start());
+        if bar.is_negative() {
+            fill.set_class_name("bar-fill negative");
+        }
         let _ = track.append_child(&fill);
         let name = create_text("span", class_name(bar.class));
         let _ = row.append_with_node_3(&name, &track, &create_text("span", &label(bar.value)));
@@ -132,7 +146,7 @@ fn draw_bars(id: &str, values: &[f32], scale: Scale, label: fn(f64) -> String) {
 }
 
 /// A new canvas of `width` x `height` holding these RGBA pixels (short data: transparent).
-fn pixel_canvas(rgba: &[u8], width: usize, height: usize) -> Option<HtmlCanvasElement> {
+pub(super) fn pixel_canvas(rgba: &[u8], width: usize, height: usize) -> Option<HtmlCanvasElement> {
     let mut rgba = rgba.to_vec();
     rgba.resize(4 * width * height, 0);
     let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32).ok()?;
@@ -168,51 +182,43 @@ fn draw_heat(canvas: &HtmlCanvasElement, image: &[u8], heat: &[f32]) {
     let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&tmp, 0.0, 0.0, w, h);
 }
 
-/// Kernels in blue (negative) to red (positive), all on one scale so their strengths compare.
-fn draw_filters(canvas: &HtmlCanvasElement, filters: &MapStack) {
-    let ctx = context_2d(canvas);
-    let (side, count) = (filters.side as usize, filters.count as usize);
-    let cols = colour::MAP_COLUMNS;
-    let cell = f64::from(canvas.width()) / cols as f64;
-    let px = (cell - 2.0 * FILTER_MARGIN) / side as f64;
-    let max = colour::filter_scale(&filters.values);
-    ctx.clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
-    for k in 0..count {
-        let ox = (k % cols) as f64 * cell + FILTER_MARGIN;
-        let oy = (k / cols) as f64 * cell + FILTER_MARGIN;
-        for i in 0..side * side {
-            let v = filters.values.get(k * side * side + i).map_or(f64::NAN, |&v| f64::from(v));
-            let (r, g, b) = colour::filter_rgb(v / max);
-            ctx.set_fill_style_str(&format!("rgb({r},{g},{b})"));
-            let (x, y) = (ox + (i % side) as f64 * px, oy + (i / side) as f64 * px);
-            ctx.fill_rect(x, y, px.ceil(), px.ceil());
-        }
+thread_local! {
+    /// The training images whose features have been extracted for the search, while that
+    /// goes on.
+    static INDEXING: Cell<Option<(u32, u32)>> = const { Cell::new(None) };
+}
+
+/// Progress of the search index of a loaded model's training features.
+pub fn on_index_progress(done: u32, total: u32) {
+    INDEXING.set((done < total).then_some((done, total)));
+    let strip = el("neighbours");
+    if strip.query_selector("figure").ok().flatten().is_none() {
+        strip.replace_children_with_node_1(&create_text("p", &why_no_neighbours()));
     }
 }
 
-/// Each activation map on its own scale (black 0, white its maximum), 8 to a row.
-fn draw_maps(canvas: &HtmlCanvasElement, maps: &MapStack) {
-    let grid = colour::map_grid(&maps.values, maps.side as usize, maps.count as usize);
-    let Some(tmp) = pixel_canvas(&grid.rgba, grid.width, grid.height) else { return };
-    let ctx = context_2d(canvas);
-    let w = f64::from(canvas.width());
-    ctx.set_image_smoothing_enabled(false);
-    ctx.clear_rect(0.0, 0.0, w, f64::from(canvas.height()));
-    let h = w * grid.height as f64 / grid.width as f64;
-    let _ = ctx.draw_image_with_html_canvas_element_and_dw_and_dh(&tmp, 0.0, 0.0, w, h);
+fn why_no_neighbours() -> String {
+    match INDEXING.get() {
+        Some((done, total)) => format!(
+            "Extracting the model's features of the training images, to search them: {} of {} done.",
+            thousands(done),
+            thousands(total)
+        ),
+        None => format!(
+            "The training images are searched once the dataset is in and the model's features \
+             of all {} have been extracted (about a minute on the CPU).",
+            thousands(TRAIN_COUNT as u64)
+        ),
+    }
 }
 
-/// The nearest training images as `figure.tile`s, or why there are none yet.
+/// The nearest training images as `figure.tile`s, each with its similarity, or why there are
+/// none yet.
 fn draw_neighbours(neighbours: Option<&Neighbours>) {
     let strip = el("neighbours");
     strip.replace_children_with_node_0();
     let Some(n) = neighbours else {
-        let why = format!(
-            "The training images are searched once the dataset is in and the model's features \
-             of all {} have been extracted (about a minute on the CPU).",
-            thousands(TRAIN_COUNT as u64)
-        );
-        let _ = strip.append_child(&create_text("p", &why));
+        let _ = strip.append_child(&create_text("p", &why_no_neighbours()));
         return;
     };
     for (k, &index) in n.indices.iter().enumerate() {
@@ -223,7 +229,8 @@ fn draw_neighbours(neighbours: Option<&Neighbours>) {
         draw_gray(&tile, n.images.get(k * IMAGE_PIXELS..(k + 1) * IMAGE_PIXELS).unwrap_or(&[]));
         let _ = tile.set_attribute("aria-label", &format!("Training image {index}: {label}"));
         let similarity = n.similarity.get(k).map_or(f64::NAN, |&s| f64::from(s));
-        let caption = create_text("figcaption", &format!("{label} · {}", to_fixed(similarity, 2)));
+        let caption = create_text("figcaption", &format!("{label} {}", to_fixed(similarity, 2)));
+        caption.set_title("similarity: the cosine of the two images' CNN features (1 = alike)");
         let figure: HtmlElement = create("figure");
         figure.set_class_name("tile");
         let _ = figure.append_with_node_2(&tile, &caption);

@@ -6,7 +6,7 @@ use web_sys::{CustomEvent, ErrorEvent, PromiseRejectionEvent};
 
 use super::dom::{el, js_error, listen, on, set_data, window};
 use super::status::{self, fail, set_phase, show_error};
-use super::{form, link, models_panel, pad, results, training};
+use super::{form, glossary, inside, link, models_panel, pad, results, training};
 use crate::protocol::{FaultKind, Phase, ToWorker};
 use crate::settings::Settings;
 
@@ -31,6 +31,8 @@ pub fn start() {
     training::init();
     results::init();
     pad::init();
+    inside::init();
+    glossary::init();
     on::<web_sys::Event>("train-button", "click", |_| link::train());
     on::<web_sys::Event>("stop-button", "click", |_| link::stop());
     on::<web_sys::Event>("retry-button", "click", |_| link::retry());

@@ -1,22 +1,102 @@
 //! The training form, built from [`crate::settings::FORM`] (keys, labels, limits and help
-//! live there only) and read back into a query for the worker.
+//! live there only) and read back into a query for the worker: the presets
+//! ([`crate::settings::PRESETS`]) first, the model and epochs beside them, the rest under
+//! "Advanced" (open when the URL sets any of it).
 
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement, HtmlInputElement, HtmlOptionElement, HtmlSelectElement, UrlSearchParams};
+use web_sys::{
+    Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlOptionElement, HtmlSelectElement, UrlSearchParams,
+};
 
-use super::dom::{by_id, create, document, el, on, window};
+use super::dom::{by_id, create, create_text, document, el, listen, on, set_text, window};
 use crate::arch::Arch;
-use crate::settings::{FORM, Field, FieldKind, Settings};
+use crate::settings::{FORM, Field, FieldKind, PRESETS, Preset, Settings};
 
-/// Fills `#settings` with one labelled control per field, holding `settings`' values.
+/// Fills `#settings` with the presets and one labelled control per field, holding
+/// `settings`' values.
 pub fn build(settings: &Settings) {
     let form = el("settings");
     form.set_inner_html("");
+    let _ = form.append_child(&presets());
+    let advanced: HtmlElement = create("details");
+    advanced.set_id("advanced");
+    let _ = advanced.append_child(&create_text("summary", "Advanced: batch, learning rate, images, augmentation, SVM"));
+    let inner: HtmlElement = create("div");
+    inner.set_class_name("settings");
+    let _ = advanced.append_child(&inner);
     for field in FORM {
-        let _ = form.append_child(&control(field, &settings.form_value(field.key)));
+        let host: &Element = if field.advanced { &inner } else { &form };
+        let _ = host.append_child(&control(field, &settings.form_value(field.key)));
+    }
+    let _ = form.append_child(&advanced);
+    if settings.has_advanced() {
+        let _ = advanced.set_attribute("open", "");
     }
     on::<web_sys::Event>("svm_kernel", "change", |_| sync_kernel_fields());
+    on::<web_sys::Event>("settings", "input", |_| sync_presets());
+    on::<web_sys::Event>("settings", "change", |_| sync_presets());
     sync_kernel_fields();
+    sync_presets();
+}
+
+fn preset_id(preset: &Preset) -> String {
+    format!("preset-{}", preset.key)
+}
+
+/// A button per preset, and the line saying what the chosen one does.
+fn presets() -> Element {
+    let group: HtmlElement = create("div");
+    group.set_class_name("presets");
+    let _ = group.set_attribute("role", "group");
+    let _ = group.set_attribute("aria-label", "Presets");
+    for preset in PRESETS {
+        let button: HtmlButtonElement = create("button");
+        button.set_type("button");
+        button.set_class_name("small preset");
+        button.set_id(&preset_id(preset));
+        button.set_name("preset");
+        button.set_text_content(Some(preset.label));
+        button.set_title(preset.about);
+        listen::<web_sys::Event>(&button, "click", move |_| apply(preset));
+        let _ = group.append_child(&button);
+    }
+    let _ = group.append_child(&create_text("span", ""));
+    group.last_element_child().expect("the note").set_id("preset-note");
+    group.into()
+}
+
+/// Sets every field to `preset`'s value.
+fn apply(preset: &Preset) {
+    for field in FORM {
+        let value = preset.value(field.key);
+        match field.kind {
+            FieldKind::Flag => by_id::<HtmlInputElement>(field.key).set_checked(value == "1"),
+            FieldKind::Choice(_) => by_id::<HtmlSelectElement>(field.key).set_value(&value),
+            _ => by_id::<HtmlInputElement>(field.key).set_value(&value),
+        }
+    }
+    sync_kernel_fields();
+    sync_presets();
+}
+
+/// The field's value as [`Settings::form_value`] writes it.
+fn current(field: &Field) -> String {
+    match field.kind {
+        FieldKind::Flag => if by_id::<HtmlInputElement>(field.key).checked() { "1" } else { "0" }.to_string(),
+        FieldKind::Choice(_) => by_id::<HtmlSelectElement>(field.key).value(),
+        _ => by_id::<HtmlInputElement>(field.key).value().trim().to_string(),
+    }
+}
+
+/// Marks the preset the form holds (none: custom settings) and says what it does.
+fn sync_presets() {
+    let chosen =
+        PRESETS.iter().find(|p| p.matches(|key| FORM.iter().find(|f| f.key == key).map(current).unwrap_or_default()));
+    for preset in PRESETS {
+        let pressed = chosen.is_some_and(|c| c.key == preset.key);
+        let _ = el(&preset_id(preset)).set_attribute("aria-pressed", if pressed { "true" } else { "false" });
+    }
+    set_text("preset-note", chosen.map_or("Custom settings.", |p| p.about));
 }
 
 fn control(field: &Field, value: &str) -> Element {
@@ -93,7 +173,9 @@ pub fn lock(running: bool) {
 }
 
 fn set_disabled(node: &web_sys::Node, disabled: bool) {
-    if let Some(i) = node.dyn_ref::<HtmlInputElement>() {
+    if let Some(b) = node.dyn_ref::<HtmlButtonElement>() {
+        b.set_disabled(disabled);
+    } else if let Some(i) = node.dyn_ref::<HtmlInputElement>() {
         i.set_disabled(disabled);
     } else if let Some(s) = node.dyn_ref::<HtmlSelectElement>() {
         s.set_disabled(disabled);

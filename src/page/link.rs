@@ -223,7 +223,7 @@ fn dispatch(msg: FromWorker) {
         FromWorker::Batch { epoch, step, points, images_per_second, elapsed, eta } => {
             training::on_batch(epoch, step, &points, images_per_second, elapsed, eta)
         }
-        FromWorker::Epoch { epoch, step, loss, accuracy } => training::on_epoch(epoch, step, loss, accuracy),
+        FromWorker::Epoch { step, loss, accuracy, held_out, .. } => training::on_epoch(step, loss, accuracy, held_out),
         FromWorker::Stopped { message } => {
             show_error("");
             set_progress_text(&message);
@@ -234,6 +234,7 @@ fn dispatch(msg: FromWorker) {
             results::on_trained(arch, images_per_second, warm_images_per_second, train_seconds, train_images);
         }
         FromWorker::EvalProgress { done, total } => results::on_eval_progress(done, total),
+        FromWorker::IndexProgress { done, total } => answer::on_index_progress(done, total),
         FromWorker::TestResult(r) => results::on_test_result(*r),
         FromWorker::SvmProgress(stage) => results::on_svm_progress(stage),
         FromWorker::SvmResult(r) => results::on_svm_result(*r),

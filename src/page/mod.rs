@@ -8,6 +8,8 @@ pub mod answer;
 pub mod charts;
 pub mod dom;
 pub mod form;
+pub mod glossary;
+pub mod inside;
 pub mod kept;
 pub mod link;
 pub mod models_panel;

@@ -196,6 +196,7 @@ pub fn on_model_ready(d: ModelDescription) {
     }
     let info = el(INFO);
     info.set_text_content(Some(&describe(&d)));
+    set_text("model-details", &details(&d));
     set_data(&info, "source", Some(d.source.as_str()));
     set_data(&info, "arch", Some(d.arch.name()));
     set_data(&info, "cnn-accuracy", d.cnn_accuracy.map(|a| to_fixed(a, 4)).as_deref());
@@ -226,24 +227,35 @@ fn source_phrase(source: ModelSource) -> &'static str {
     }
 }
 
+/// The developer's words about the model, under "Details": the settings it was trained with,
+/// as a query, and the program that trained it.
+fn details(m: &ModelDescription) -> String {
+    let by = match m.made_by.as_str() {
+        "page" => "this page".to_string(),
+        "fashion-train" => "the native fashion-train command".to_string(),
+        other => other.to_string(),
+    };
+    let settings = if m.settings.is_empty() { "its defaults".to_string() } else { format!("?{}", m.settings) };
+    format!("The model in use was trained by {by} with {settings}.")
+}
+
 /// #model-info's sentence: where the model came from, how it was trained, how it tests.
 fn describe(m: &ModelDescription) -> String {
     format!("{}. Test accuracy: {}.", origin(m), accuracy(m))
 }
 
 fn origin(m: &ModelDescription) -> String {
-    let trained = (m.trained_images > 0).then(|| format!("{} training images seen", thousands(m.trained_images)));
-    let settings = (!m.settings.is_empty()).then(|| format!("settings {}", m.settings));
-    let how = [settings, trained].into_iter().flatten().collect::<Vec<_>>().join(", ");
+    let how = if m.trained_images > 0 {
+        format!("{} training images seen", thousands(m.trained_images))
+    } else {
+        String::new()
+    };
     let with_how = |sep: &str| if how.is_empty() { String::new() } else { format!("{sep}{how}") };
     let arch = m.arch;
     let (file_name, saved_at, restored_step) = with(|p| (p.file_name.clone(), p.saved_at, p.restored_step));
     match m.source {
         ModelSource::Pretrained => {
-            format!(
-                "The model shipped with the page ({arch}, trained by the native fashion-train command{})",
-                with_how("; ")
-            )
+            format!("The model shipped with the page ({arch}{})", with_how("; "))
         }
         ModelSource::Saved => {
             let saved = saved_at.map_or(String::new(), |t| format!(", saved {}", locale(&Date::new(&t.into()))));

@@ -9,15 +9,16 @@
 use std::cell::RefCell;
 
 use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
     CanvasRenderingContext2d, ContextAttributes2d, Event, File, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement,
-    ImageBitmap, KeyboardEvent, PointerEvent,
+    ImageBitmap, ImageData, KeyboardEvent, PointerEvent,
 };
 
 use super::dom::{by_id, context_2d, create, el, now_ms, on, set_hidden, set_text, window};
 use super::{answer, link, status};
+use crate::dataset::IMAGE_SIDE;
 use crate::protocol::{Bulk, ToWorker};
 use crate::view::picture::{self, UploadError};
 
@@ -452,6 +453,27 @@ fn scale_down(bitmap: &ImageBitmap) -> Option<(HtmlCanvasElement, Pixels)> {
     wctx.draw_image_with_image_bitmap_and_dw_and_dh(bitmap, 0.0, 0.0, w, h).ok()?;
     let rgba = wctx.get_image_data(0.0, 0.0, w, h).ok()?.data().0;
     Some((work, Pixels { width, height, rgba }))
+}
+
+/// A test image from the gallery goes on the pad as a picture, is classified and explained
+/// there, and the pad comes into view.
+pub fn show_test_image(grey: &[u8], index: usize) {
+    let side = IMAGE_SIDE as u32;
+    let rgba = crate::view::colour::gray_rgba(grey);
+    let work: HtmlCanvasElement = create("canvas");
+    work.set_width(side);
+    work.set_height(side);
+    let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), side, side) else { return };
+    if context_2d(&work).put_image_data(&image, 0.0, 0.0).is_err() {
+        return;
+    }
+    // Its pixels shown sharp, as in the gallery; a photo's keep their smooth scaling.
+    let preview = context_2d(&by_id::<HtmlCanvasElement>("upload-preview"));
+    preview.set_image_smoothing_enabled(false);
+    show_upload((work, Pixels { width: side, height: side, rgba }));
+    preview.set_image_smoothing_enabled(true);
+    let _ = by_id::<HtmlCanvasElement>("upload-preview").set_attribute("aria-label", &format!("Test image {index}"));
+    el("sketch-panel").scroll_into_view();
 }
 
 /// The picture goes on the pad, whole and letterboxed, and is classified.

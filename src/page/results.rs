@@ -4,14 +4,19 @@
 
 use std::cell::{Cell, RefCell};
 use wasm_bindgen::Clamped;
-use web_sys::{Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlSelectElement, ImageData};
+use wasm_bindgen::JsCast;
+use web_sys::{
+    Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlOptionElement, HtmlSelectElement, ImageData,
+    MouseEvent,
+};
 
 use super::charts;
 use super::dom::{by_id, context_2d, create, data, el, on, set_data, set_hidden, set_text};
-use super::status;
+use super::{pad, status};
 use crate::arch::Arch;
-use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 use crate::protocol::{LambdaScore, Report, SvmResult, SvmStage, TestResult};
+use crate::view::chart::MatrixLayout;
 use crate::view::colour::gray_rgba;
 use crate::view::format::{
     Scored, fmt_lambda, fmt_time, js_round, lambda_rows, pct, report_rows, round_thousands, thousands, to_fixed,
@@ -55,6 +60,7 @@ struct TestSet {
     images: Vec<u8>,
     labels: Vec<u8>,
     cnn: Vec<u8>,
+    confidence: Vec<f32>,
     svm: Option<Vec<u8>>,
 }
 
@@ -68,11 +74,32 @@ thread_local! {
     static PAGE: Cell<usize> = const { Cell::new(0) };
 }
 
-/// The gallery's controls.
+/// The gallery's controls (paging above and below the tiles), and the matrices' cells, which
+/// open the gallery on their images.
 pub fn init() {
     on::<web_sys::Event>("gallery-filter", "change", |_| show_page(0));
-    on::<web_sys::Event>("gallery-prev", "click", |_| show_page(PAGE.get().saturating_sub(1)));
-    on::<web_sys::Event>("gallery-next", "click", |_| show_page(PAGE.get() + 1));
+    for id in ["gallery-prev", "gallery-prev-bottom"] {
+        on::<web_sys::Event>(id, "click", |_| show_page(PAGE.get().saturating_sub(1)));
+    }
+    for id in ["gallery-next", "gallery-next-bottom"] {
+        on::<web_sys::Event>(id, "click", |_| show_page(PAGE.get() + 1));
+    }
+    on::<MouseEvent>("gallery", "click", |e| open_tile(&e));
+    for (id, svm) in [("confusion", false), ("svm-confusion", true)] {
+        on::<MouseEvent>(id, "click", move |e| open_cell(id, svm, &e));
+    }
+}
+
+/// A click on a confusion matrix: the gallery shows that cell's images.
+fn open_cell(id: &str, svm: bool, e: &MouseEvent) {
+    let canvas: HtmlCanvasElement = by_id(id);
+    let rect = canvas.get_bounding_client_rect();
+    let scale = f64::from(canvas.width()) / rect.width().max(1.0);
+    let (x, y) = ((f64::from(e.client_x()) - rect.left()) * scale, (f64::from(e.client_y()) - rect.top()) * scale);
+    let layout = MatrixLayout::new(f64::from(canvas.width()), f64::from(canvas.height()), NUM_CLASSES);
+    let Some((truth, predicted)) = layout.cell_at(x, y) else { return };
+    show_filter(Filter::Pair { svm, truth: truth as u8, predicted: predicted as u8 });
+    el("gallery-panel").scroll_into_view();
 }
 
 fn show_page(page: usize) {
@@ -136,7 +163,8 @@ pub fn on_test_result(r: TestResult) {
     render_report();
     set_hidden("svm-confusion-figure", true);
     charts::draw_confusion(&by_id("confusion"), &r.confusion);
-    TEST.set(Some(TestSet { images: r.images.0, labels: r.labels.0, cnn: r.predictions.0, svm: None }));
+    let confidence = r.confidence.0;
+    TEST.set(Some(TestSet { images: r.images.0, labels: r.labels.0, cnn: r.predictions.0, confidence, svm: None }));
     SCORES.set(Vec::new());
     show_filter(Filter::CnnErrors);
     set_inner_html(&tbody("lambda-table"), "");
@@ -259,7 +287,8 @@ fn current_rows(r: &Run) -> String {
         r.backend
     );
     let mut rows = format!(
-        "<tr><td>CNN ({}, its softmax head)</td><td><b>{}</b></td><td>{count}</td><td>{trained}</td></tr>",
+        "<tr><td>CNN ({}, its softmax head)</td><td data-label=\"Test accuracy\"><b>{}</b></td>\
+         <td data-label=\"Test images\">{count}</td><td data-label=\"Details\">{trained}</td></tr>",
         r.arch,
         pct(cnn.accuracy)
     );
@@ -273,7 +302,8 @@ fn current_rows(r: &Run) -> String {
                 thousands(s.rows)
             );
             format!(
-                "<tr><td>CNN + SVM (Pegasos, {})</td><td><b>{}</b></td><td>{count}</td><td>{how}</td></tr>",
+                "<tr><td>CNN + SVM (Pegasos, {})</td><td data-label=\"Test accuracy\"><b>{}</b></td>\
+                 <td data-label=\"Test images\">{count}</td><td data-label=\"Details\">{how}</td></tr>",
                 s.kernel,
                 pct(s.accuracy)
             )
@@ -292,15 +322,12 @@ fn archive_run() {
         let r = run.as_ref()?;
         let cnn = r.cnn.as_ref()?;
         let svm = r.svm.as_ref().map_or_else(String::new, |s| format!(", +SVM {}", pct(s.accuracy)));
-        let details = format!(
-            "{} images, {} images/s on {}",
-            thousands(r.images),
-            js_round(r.images_per_second),
-            r.backend
-        );
+        let details =
+            format!("{} images, {} images/s on {}", thousands(r.images), js_round(r.images_per_second), r.backend);
         let (label, count) = (r.arch, thousands(cnn.count));
         Some(format!(
-            "<tr class=\"earlier\"><td>earlier run: {label}</td><td>CNN {}{svm}</td><td>{count}</td><td>{details}</td></tr>",
+            "<tr class=\"earlier\"><td>earlier run: {label}</td><td data-label=\"Test accuracy\">CNN {}{svm}</td>\
+             <td data-label=\"Test images\">{count}</td><td data-label=\"Details\">{details}</td></tr>",
             pct(cnn.accuracy)
         ))
     });
@@ -335,9 +362,21 @@ fn render_lambda(scores: &[LambdaScore], chosen: Option<f64>, current: Option<f6
     }
 }
 
-/// Shows the gallery's first page of `filter`.
+/// Shows the gallery's first page of `filter`; a matrix cell gets its own `<option>`, the
+/// last one's replaced.
 fn show_filter(filter: Filter) {
-    by_id::<HtmlSelectElement>("gallery-filter").set_value(filter.value());
+    let select = by_id::<HtmlSelectElement>("gallery-filter");
+    if let Ok(Some(old)) = select.query_selector("option[data-cell]") {
+        old.remove();
+    }
+    if matches!(filter, Filter::Pair { .. }) {
+        let option: HtmlOptionElement = create("option");
+        option.set_value(&filter.value());
+        option.set_text(&filter.label());
+        let _ = option.set_attribute("data-cell", "");
+        let _ = select.append_child(&option);
+    }
+    select.set_value(&filter.value());
     show_page(0);
 }
 
@@ -349,11 +388,15 @@ fn render_gallery() {
         let indices = gallery::indices(filter, &t.labels, &t.cnn, t.svm.as_deref());
         let page = gallery::clamp_page(PAGE.get(), indices.len());
         PAGE.set(page);
-        set_text("gallery-page", &gallery::page_text(indices.len(), page));
-        by_id::<HtmlButtonElement>("gallery-prev").set_disabled(page == 0);
-        by_id::<HtmlButtonElement>("gallery-next").set_disabled(page + 1 >= gallery::page_count(indices.len()));
+        let (text, last) = (gallery::page_text(indices.len(), page), gallery::page_count(indices.len()));
+        for suffix in ["", "-bottom"] {
+            set_text(&format!("gallery-page{suffix}"), &text);
+            by_id::<HtmlButtonElement>(&format!("gallery-prev{suffix}")).set_disabled(page == 0);
+            by_id::<HtmlButtonElement>(&format!("gallery-next{suffix}")).set_disabled(page + 1 >= last);
+        }
         let tiles = el("gallery");
         tiles.set_inner_html("");
+        tiles.set_class_name(if filter.mixes() { "gallery mixed" } else { "gallery" });
         for &i in gallery::page_items(&indices, page) {
             if let Some(tile) = tile(t, i) {
                 let _ = tiles.append_child(&tile);
@@ -363,19 +406,37 @@ fn render_gallery() {
     });
 }
 
-/// Test image `i` with its true class and the answers; `None` if its data is missing.
+/// Test image `i` with its true class and the answers, as a button that puts the image on
+/// the pad; `None` if its data is missing.
 fn tile(t: &TestSet, i: usize) -> Option<HtmlElement> {
     let (truth, cnn, svm) = (*t.labels.get(i)?, *t.cnn.get(i)?, t.svm.as_ref().and_then(|s| s.get(i).copied()));
-    let figure: HtmlElement = create("figure");
+    let figure: HtmlButtonElement = create("button");
+    figure.set_type("button");
     figure.set_class_name(if gallery::is_wrong(truth, cnn, svm) { "tile wrong" } else { "tile" });
+    figure.set_title("Open in the pad: its answer, heatmap and nearest training images");
     let canvas = image_canvas(t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?);
-    let _ = canvas.set_attribute("role", "img");
-    let _ = canvas.set_attribute("aria-label", &gallery::tile_label(i, truth));
-    let caption: HtmlElement = create("figcaption");
-    caption.set_inner_html(&gallery::caption_html(i, truth, cnn, svm));
+    let _ = canvas.set_attribute("aria-hidden", "true");
+    let _ = figure.set_attribute("aria-label", &format!("{}: open it in the pad", gallery::tile_label(i, truth)));
+    let caption: HtmlElement = create("span");
+    caption.set_class_name("caption");
+    caption.set_inner_html(&gallery::caption_html(i, truth, cnn, svm, t.confidence.get(i).copied()));
     let _ = figure.append_child(&canvas);
     let _ = figure.append_child(&caption);
-    Some(figure)
+    let _ = figure.set_attribute("data-index", &i.to_string());
+    Some(figure.into())
+}
+
+/// A click on a tile (one listener for the whole gallery): its test image goes on the pad.
+fn open_tile(e: &MouseEvent) {
+    let tile = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest(".tile").ok().flatten());
+    let Some(index) = tile.and_then(|t| t.get_attribute("data-index")).and_then(|i| i.parse::<usize>().ok()) else {
+        return;
+    };
+    let grey = TEST
+        .with_borrow(|t| t.as_ref()?.images.get(index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS).map(<[u8]>::to_vec));
+    if let Some(grey) = grey {
+        pad::show_test_image(&grey, index);
+    }
 }
 
 /// A canvas of one grey test image, a pixel per pixel.

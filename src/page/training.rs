@@ -6,17 +6,19 @@ use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::charts::{self, ChartError};
-use super::dom::{by_id, set_text, window};
+use plotters::chart::SeriesLabelPosition;
+
+use super::charts::{self, ChartError, CurveChart};
+use super::dom::{by_id, listen, set_text, window};
 use super::status;
 use crate::arch::Arch;
-use crate::protocol::TrainPoint;
+use crate::protocol::{HeldOut, TrainPoint};
 use crate::view::chart::Curve;
-use crate::view::format::{fmt_time, pct, round_thousands, to_fixed};
+use crate::view::format::{fmt_time, pct, round_thousands, thousands, to_fixed};
 
 thread_local! {
-    static LOSS: RefCell<Curve> = RefCell::new(Curve::new(1));
-    static ACCURACY: RefCell<Curve> = RefCell::new(Curve::new(1));
+    static LOSS: RefCell<Curve> = RefCell::new(Curve::new(1, 0));
+    static ACCURACY: RefCell<Curve> = RefCell::new(Curve::new(1, 0));
     /// A redraw is waiting for the next animation frame.
     static FRAME_PENDING: Cell<bool> = const { Cell::new(false) };
     /// The current run's batches, and how many of them are done.
@@ -24,18 +26,23 @@ thread_local! {
     static TRAINED: Cell<u32> = const { Cell::new(0) };
 }
 
-/// Draws the empty charts' axes.
+/// Draws the empty charts' axes, and redraws them at the new width when the window's changes
+/// (a phone turned).
 pub fn init() {
     schedule_redraw();
+    listen::<web_sys::Event>(&window(), "resize", |_| schedule_redraw());
 }
 
-pub fn on_train_start(arch: Arch, epochs: u32, batches: u32, _batches_per_epoch: u32) {
+pub fn on_train_start(arch: Arch, epochs: u32, batches: u32, batches_per_epoch: u32) {
     TRAINED.set(0);
     TOTAL.set(batches);
-    LOSS.set(Curve::new(batches));
-    ACCURACY.set(Curve::new(batches));
+    LOSS.set(Curve::new(batches, batches_per_epoch));
+    ACCURACY.set(Curve::new(batches, batches_per_epoch));
     schedule_redraw();
-    status::set_progress(0.0, Some(&format!("Training {arch}: {epochs} epoch(s), {batches} batches")));
+    set_text("live-epoch", "1");
+    set_text("live-epochs", &epochs.to_string());
+    let epochs = if epochs == 1 { "1 epoch".to_string() } else { format!("{epochs} epochs") };
+    status::set_progress(0.0, Some(&format!("Training {arch}: {epochs}, {} batches", thousands(batches))));
 }
 
 pub fn on_batch(epoch: u32, step: u32, points: &[TrainPoint], images_per_second: f64, elapsed: f64, eta: f64) {
@@ -57,12 +64,22 @@ pub fn on_batch(epoch: u32, step: u32, points: &[TrainPoint], images_per_second:
     set_text("live-eta", &fmt_time(eta));
     let total = TOTAL.get();
     let done = if total > 0 { f64::from(step) / f64::from(total) } else { 1.0 };
+    let (step, total) = (thousands(step), thousands(total));
     status::set_progress(done, Some(&format!("Training: batch {step} of {total}, about {} left", fmt_time(eta))));
 }
 
-pub fn on_epoch(_epoch: u32, step: u32, loss: f64, accuracy: f64) {
+pub fn on_epoch(step: u32, loss: f64, accuracy: f64, held_out: Option<HeldOut>) {
     LOSS.with_borrow_mut(|curve| curve.add_epoch(f64::from(step), loss));
-    ACCURACY.with_borrow_mut(|curve| curve.add_epoch(f64::from(step), accuracy));
+    ACCURACY.with_borrow_mut(|curve| {
+        curve.add_epoch(f64::from(step), accuracy);
+        if let Some(h) = held_out {
+            curve.add_held_out(f64::from(step), h.accuracy);
+        }
+    });
+    if let Some(h) = held_out {
+        let text = format!("{} on {} test images", pct(h.accuracy), thousands(h.images));
+        set_text("live-held-out", &text);
+    }
     schedule_redraw();
 }
 
@@ -96,7 +113,12 @@ fn schedule_redraw() {
     }
 }
 
+const LOSS_CHART: CurveChart =
+    CurveChart { name: "loss chart", quantity: "Loss (cross-entropy)", legend: SeriesLabelPosition::UpperRight };
+const ACCURACY_CHART: CurveChart =
+    CurveChart { name: "accuracy chart", quantity: "Accuracy", legend: SeriesLabelPosition::LowerRight };
+
 fn redraw() -> Result<(), ChartError> {
-    LOSS.with_borrow(|c| charts::draw_curve(&by_id("loss-chart"), c, (0.0, c.loss_y_max()), "loss chart"))?;
-    ACCURACY.with_borrow(|c| charts::draw_curve(&by_id("acc-chart"), c, (0.0, 1.0), "accuracy chart"))
+    LOSS.with_borrow(|c| charts::draw_curve(&by_id("loss-chart"), c, (0.0, c.loss_y_max()), &LOSS_CHART))?;
+    ACCURACY.with_borrow(|c| charts::draw_curve(&by_id("acc-chart"), c, (0.0, 1.0), &ACCURACY_CHART))
 }

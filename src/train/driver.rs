@@ -15,6 +15,7 @@ use super::{StatsRead, StepStats, Trainer, learning_rate};
 use crate::batch::{Batch, epoch_batches};
 use crate::dataset::Split;
 use crate::model::Model;
+use crate::protocol::HeldOut;
 use crate::settings::TrainSettings;
 
 /// Batches left out of the warm throughput (shader compilation, allocator warm-up), as the
@@ -43,6 +44,11 @@ pub trait Reporter {
     fn batch(&mut self, report: &BatchReport);
     /// After each epoch that ran to its end (not the one a Stop cut short).
     fn epoch(&mut self, report: &EpochReport);
+    /// The model's accuracy on images it is not trained on, at the end of each full epoch, for
+    /// the curves; `model()` builds the inference model, only for a caller that measures it.
+    fn held_out(&mut self, _model: impl FnOnce() -> Model) -> impl Future<Output = Option<HeldOut>> {
+        async { None }
+    }
     /// Stop came while a batch was in flight: it is let finish, and is counted.
     fn stopping(&mut self) {}
     /// A copy of the model so far, every [`Options::checkpoint_every`] seconds.
@@ -117,6 +123,8 @@ pub struct EpochReport {
     pub step: usize,
     pub loss: f64,
     pub accuracy: f64,
+    /// From [`Reporter::held_out`].
+    pub held_out: Option<HeldOut>,
 }
 
 /// The model trained so far. It includes the step in flight, so `step` and `images` count it.
@@ -205,7 +213,11 @@ pub async fn train<R: Reporter, C: Clock>(
             sums.add(&stats);
             run.count(stats, epoch, reporter, clock).await;
         }
-        reporter.epoch(&sums.report(epoch, run.step));
+        let mut report = sums.report(epoch, run.step);
+        if !reporter.should_stop() {
+            report.held_out = reporter.held_out(|| run.trainer.inference_model()).await;
+        }
+        reporter.epoch(&report);
     }
     Ok(run.outcome(stopped, clock.seconds()))
 }
@@ -226,7 +238,13 @@ impl EpochSums {
 
     fn report(&self, epoch: usize, step: usize) -> EpochReport {
         let seen = self.seen.max(1) as f64;
-        EpochReport { epoch: epoch + 1, step, loss: self.loss / seen, accuracy: self.correct as f64 / seen }
+        EpochReport {
+            epoch: epoch + 1,
+            step,
+            loss: self.loss / seen,
+            accuracy: self.correct as f64 / seen,
+            held_out: None,
+        }
     }
 }
 

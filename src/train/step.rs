@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::batch::{Batch, sequential_batches};
-use crate::dataset::{IMAGE_SIDE, Split};
+use crate::dataset::{IMAGE_SIDE, NUM_CLASSES, Split};
 use crate::model::{Arch, Model};
 
 /// Turns a batch into the model's input `[n, 1, 28, 28]` and its targets `[n]`.
@@ -194,6 +194,8 @@ impl Trainer {
 /// penultimate features (`len * feature_dim`, row-major) that the SVM is fitted on.
 pub struct Inference {
     pub predictions: Vec<u8>,
+    /// The head's softmax probability of each prediction.
+    pub confidence: Vec<f32>,
     pub features: Vec<f32>,
     pub feature_dim: usize,
 }
@@ -217,21 +219,27 @@ where
     let feature_dim = model.arch().feature_dim();
     let count = count.min(split.len());
     let mut predictions = Vec::with_capacity(count);
+    let mut confidence = Vec::with_capacity(count);
     let mut features = Vec::with_capacity(count * feature_dim);
     for range in sequential_batches(count, batch_size) {
         let indices: Vec<usize> = range.clone().collect();
         let batch = Batch::gather(split, &indices, None::<&mut rand::rngs::SmallRng>);
         let (images, _) = batch_tensors(&batch, device);
         let feats = model.features(images);
-        let classes = model.head(feats.clone()).argmax(1);
-        let classes = classes.into_data_async().await.map_err(|e| format!("reading predictions: {e:?}"))?;
+        // The logits, not an argmax on the device: the same one read gives the confidence too.
+        let logits = model.head(feats.clone());
+        let logits = logits.into_data_async().await.map_err(|e| format!("reading predictions: {e:?}"))?;
         let feats = feats.into_data_async().await.map_err(|e| format!("reading features: {e:?}"))?;
-        let classes = classes.convert::<i64>().try_to_vec::<i64>().map_err(|e| format!("predictions: {e:?}"))?;
-        predictions.extend(classes.into_iter().map(|c| c as u8));
+        let logits = logits.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("predictions: {e:?}"))?;
+        for row in logits.chunks_exact(NUM_CLASSES) {
+            let class = crate::svm::argmax(row);
+            predictions.push(class as u8);
+            confidence.push(crate::explain::softmax(row)[class]);
+        }
         features.extend(feats.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("features: {e:?}"))?);
         if on_batch(range.end).await.is_break() {
             break;
         }
     }
-    Ok(Inference { predictions, features, feature_dim })
+    Ok(Inference { predictions, confidence, features, feature_dim })
 }

@@ -1,26 +1,29 @@
 //! The answer's bars: the five highest classes, longest first. Probabilities are drawn to
-//! scale; SVM scores (margins, any sign) relative to the lowest of the ten.
+//! scale from the left; SVM scores are margins (any sign, 0 = on the class's boundary), drawn
+//! from a zero line in the middle of the track, so a negative margin reads as "not this class"
+//! and the lengths compare across answers.
 
 use super::format::to_fixed;
 
 /// How many classes get a bar.
 pub const TOP: usize = 5;
 
-/// How the values map to bar lengths.
+/// How the values map to bars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scale {
-    /// 0..1 is the whole track.
+    /// 0..1 is the whole track, from its left end.
     Probability,
-    /// The lowest value to the highest is the whole track.
-    Relative,
+    /// Zero in the middle of the track; the largest magnitude of the ten reaches an end.
+    Margin,
 }
 
-/// One bar: the class, its value, and its length in percent of the track (at least 1, so
-/// that even the smallest shows).
+/// One bar: the class, its value, where its fill starts and how long it is, both in percent
+/// of the track (at least 1 long, so that even the smallest shows).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Bar {
     pub class: usize,
     pub value: f64,
+    pub start: f64,
     pub width: f64,
 }
 
@@ -29,6 +32,16 @@ impl Bar {
     pub fn css_width(&self) -> String {
         format!("{}%", self.width)
     }
+
+    /// The start as a CSS left margin.
+    pub fn css_start(&self) -> String {
+        format!("{}%", self.start)
+    }
+
+    /// A margin below zero: drawn left of the zero line, in the "not this class" colour.
+    pub fn is_negative(&self) -> bool {
+        self.value < 0.0
+    }
 }
 
 /// The [`TOP`] highest `values` (ties in class order) as bars on `scale`.
@@ -36,20 +49,20 @@ pub fn top_bars(values: &[f32], scale: Scale) -> Vec<Bar> {
     let values: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].partial_cmp(&values[a]).unwrap_or(std::cmp::Ordering::Equal));
-    let (lo, hi) = match scale {
-        Scale::Probability => (0.0, 1.0),
-        Scale::Relative => (
-            values.iter().copied().fold(f64::INFINITY, f64::min),
-            values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        ),
-    };
+    let reach = values.iter().map(|v| v.abs()).filter(|v| v.is_finite()).fold(0.0, f64::max).max(1e-9);
     order
         .into_iter()
         .take(TOP)
         .map(|class| {
             let value = values[class];
-            let width = (100.0 * (value - lo) / (hi - lo).max(1e-9)).max(1.0);
-            Bar { class, value, width }
+            let (start, width) = match scale {
+                Scale::Probability => (0.0, (100.0 * value).clamp(1.0, 100.0)),
+                Scale::Margin => {
+                    let half = (50.0 * value.abs() / reach).clamp(1.0, 50.0);
+                    (if value < 0.0 { 50.0 - half } else { 50.0 }, half)
+                }
+            };
+            Bar { class, value, start, width }
         })
         .collect()
 }
@@ -59,7 +72,14 @@ pub fn probability_label(p: f64) -> String {
     format!("{} %", to_fixed(100.0 * p, 1))
 }
 
-/// An SVM score's label: `0.12`.
+/// An SVM margin's label, signed: `+0.12`, `−0.80`.
 pub fn score_label(s: f64) -> String {
-    to_fixed(s, 2)
+    let text = to_fixed(s.abs(), 2);
+    if text == "0.00" {
+        text
+    } else if s < 0.0 {
+        format!("−{text}")
+    } else {
+        format!("+{text}")
+    }
 }

@@ -11,19 +11,35 @@ pub fn ema_alpha(total_steps: u32) -> f64 {
     (20.0 / f64::from(total_steps.max(1))).clamp(0.02, 0.3)
 }
 
-/// One training curve: the raw points per batch, their EMA, and the per-epoch values.
+/// One training curve: the raw points per batch, their EMA, the per-epoch values and, for
+/// accuracy, the held-out values measured at the epochs' ends.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Curve {
     total: u32,
+    per_epoch: u32,
     pub raw: Vec<(f64, f64)>,
     pub smooth: Vec<(f64, f64)>,
     pub epochs: Vec<(f64, f64)>,
+    pub held_out: Vec<(f64, f64)>,
     ema: Option<f64>,
 }
 
 impl Curve {
-    pub fn new(total_steps: u32) -> Self {
-        Curve { total: total_steps.max(1), ..Curve::default() }
+    /// A run of `total_steps` batches, `per_epoch` to an epoch (0: not known yet).
+    pub fn new(total_steps: u32, per_epoch: u32) -> Self {
+        Curve { total: total_steps.max(1), per_epoch, ..Curve::default() }
+    }
+
+    /// Where the epochs meet, in batches: a line each on the chart (none for one epoch).
+    pub fn epoch_lines(&self) -> Vec<f64> {
+        if self.per_epoch == 0 {
+            return Vec::new();
+        }
+        (1..).map(|k| f64::from(k * self.per_epoch)).take_while(|&x| x < f64::from(self.total())).collect()
+    }
+
+    pub fn add_held_out(&mut self, step: f64, y: f64) {
+        self.held_out.push((step, y));
     }
 
     /// The whole run's number of batches: the x axis spans it from the start.
@@ -92,8 +108,13 @@ impl Ticks {
         Ticks { values, decimals: 0 }
     }
 
+    /// A tick's label; whole numbers with thousands separators (`11,250`).
     pub fn label(&self, v: f64) -> String {
-        super::format::to_fixed(v, self.decimals)
+        if self.decimals == 0 && v.abs() < 1e15 {
+            super::format::thousands(v.round() as i64)
+        } else {
+            super::format::to_fixed(v, self.decimals)
+        }
     }
 }
 
@@ -147,4 +168,45 @@ pub fn to_pixel(v: f64, (lo, hi): (f64, f64), (p0, p1): (f64, f64)) -> f64 {
 /// Whether a λ of the grid is the chosen one (equal but for float noise).
 pub fn same_lambda(lambda: f64, chosen: Option<f64>) -> bool {
     chosen.is_some_and(|c| (lambda - c).abs() <= 1e-9 * lambda.abs().max(c.abs()))
+}
+
+/// Where a confusion matrix's parts go on its canvas: the axis titles, the class names, the
+/// square cells and the colour scale under them. Drawing and hit-testing a click share it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MatrixLayout {
+    /// The cells' top-left corner.
+    pub left: f64,
+    pub top: f64,
+    pub cell: f64,
+    pub n: usize,
+}
+
+/// Room left of the cells: the "True class" title and the row names.
+const MATRIX_LEFT: f64 = 98.0;
+/// Room above the cells: the "Predicted class" title and the turned column names.
+const MATRIX_TOP: f64 = 96.0;
+/// Room right of the cells for the last column's turned name.
+const MATRIX_RIGHT: f64 = 44.0;
+/// Room under the cells for the colour scale.
+pub const MATRIX_SCALE: f64 = 40.0;
+
+impl MatrixLayout {
+    /// The layout of an `n` x `n` matrix on a `width` x `height` canvas.
+    pub fn new(width: f64, height: f64, n: usize) -> Self {
+        let k = n.max(1) as f64;
+        let cell = ((width - MATRIX_LEFT - MATRIX_RIGHT) / k).min((height - MATRIX_TOP - MATRIX_SCALE) / k);
+        MatrixLayout { left: MATRIX_LEFT, top: MATRIX_TOP, cell: cell.floor().max(1.0), n }
+    }
+
+    /// The cells' bottom edge.
+    pub fn bottom(&self) -> f64 {
+        self.top + self.n as f64 * self.cell
+    }
+
+    /// The (row, column) of the cell at canvas point (x, y), if any.
+    pub fn cell_at(&self, x: f64, y: f64) -> Option<(usize, usize)> {
+        let (c, r) = ((x - self.left) / self.cell, (y - self.top) / self.cell);
+        let inside = |v: f64| v >= 0.0 && v < self.n as f64;
+        (inside(c) && inside(r)).then_some((r as usize, c as usize))
+    }
 }

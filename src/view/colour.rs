@@ -89,6 +89,17 @@ pub fn heat_rgba(image: &[u8], heat: &[f32]) -> Vec<u8> {
 
 /// Maps (and filters) per row of the pad's grids.
 pub const MAP_COLUMNS: usize = 8;
+/// The map (or filter) under a point of a [`MAP_COLUMNS`]-wide grid of `count` that fills its
+/// canvas, the point given as fractions (0..1) of the canvas' width and height.
+pub fn grid_index(fx: f64, fy: f64, count: usize) -> Option<usize> {
+    let rows = count.div_ceil(MAP_COLUMNS);
+    if !(0.0..1.0).contains(&fx) || !(0.0..1.0).contains(&fy) {
+        return None;
+    }
+    let k = (fy * rows as f64) as usize * MAP_COLUMNS + (fx * MAP_COLUMNS as f64) as usize;
+    (k < count).then_some(k)
+}
+
 /// White space between two activation maps, in pixels.
 const MAP_GAP: usize = 2;
 

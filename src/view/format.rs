@@ -112,7 +112,8 @@ pub struct Scored<'a> {
 
 /// The classification report's rows: a row per class, the macro and weighted averages
 /// (class `avg`), then the accuracy over the `count` test images. The SVM's cells that beat
-/// the CNN's are marked `better`; without an SVM its columns read `–`.
+/// the CNN's are marked `better`; without an SVM its columns read `–`. Every number's cell
+/// names its column in `data-label`, which a phone's stacked table shows beside it.
 pub fn report_rows(cnn: Scored, count: u32, svm: Option<Scored>) -> String {
     let svm_rows = svm.map(|s| named_rows(s.report));
     let svm_row = |i: usize| svm_rows.as_ref().and_then(|rows| rows.get(i)).map(|row| &row.1);
@@ -124,7 +125,8 @@ pub fn report_rows(cnn: Scored, count: u32, svm: Option<Scored>) -> String {
     let svm_accuracy = svm.map_or_else(|| "–".into(), |s| to_fixed(s.accuracy, 3));
     let (cnn_accuracy, count) = (to_fixed(cnn.accuracy, 3), thousands(count));
     html.push_str(&format!(
-        "<tr class=\"avg\"><td>accuracy</td><td colspan=\"3\">{cnn_accuracy}</td><td colspan=\"3\">{svm_accuracy}</td><td>{count}</td></tr>"
+        "<tr class=\"avg\"><td>accuracy</td><td colspan=\"3\" data-label=\"CNN\">{cnn_accuracy}</td>\
+         <td colspan=\"3\" data-label=\"CNN + SVM\">{svm_accuracy}</td><td data-label=\"Support\">{count}</td></tr>"
     ));
     html
 }
@@ -138,16 +140,24 @@ fn named_rows(report: &Report) -> Vec<(String, ReportRow, &'static str)> {
 }
 
 fn report_row(name: &str, c: &ReportRow, s: Option<&ReportRow>, class: &str) -> String {
-    let cell = |v: f64, other: Option<f64>| {
+    let cell = |label: &str, v: f64, other: Option<f64>| {
         let better = if other.is_some_and(|o| v > o + 1e-9) { " class=\"better\"" } else { "" };
-        format!("<td{better}>{}</td>", to_fixed(v, 3))
+        format!("<td{better} data-label=\"{label}\">{}</td>", to_fixed(v, 3))
     };
-    let cnn = cell(c.precision, None) + &cell(c.recall, None) + &cell(c.f1, None);
+    let cnn =
+        cell("CNN precision", c.precision, None) + &cell("CNN recall", c.recall, None) + &cell("CNN F1", c.f1, None);
     let svm = s.map_or_else(
-        || "<td>–</td><td>–</td><td>–</td>".into(),
-        |s| cell(s.precision, Some(c.precision)) + &cell(s.recall, Some(c.recall)) + &cell(s.f1, Some(c.f1)),
+        || {
+            "<td data-label=\"SVM precision\">–</td><td data-label=\"SVM recall\">–</td><td data-label=\"SVM F1\">–</td>"
+                .into()
+        },
+        |s| {
+            cell("SVM precision", s.precision, Some(c.precision))
+                + &cell("SVM recall", s.recall, Some(c.recall))
+                + &cell("SVM F1", s.f1, Some(c.f1))
+        },
     );
-    format!("<tr{class}><td>{name}</td>{cnn}{svm}<td>{}</td></tr>", thousands(c.support))
+    format!("<tr{class}><td>{name}</td>{cnn}{svm}<td data-label=\"Support\">{}</td></tr>", thousands(c.support))
 }
 
 /// The λ table's rows: each λ tried with its validation accuracy (the chosen one marked), then

@@ -1,4 +1,5 @@
-//! The test-image gallery: which images each filter shows, and the paging.
+//! The test-image gallery: which images each filter shows (the fixed choices, or one cell of a
+//! confusion matrix), the paging, and the tiles' captions.
 
 /// Tiles per page.
 pub const PAGE: usize = 24;
@@ -15,24 +16,64 @@ pub enum Filter {
     /// Right for the CNN head, wrong with the SVM.
     Broken,
     All,
+    /// One cell of a confusion matrix: images of class `truth` that a classifier (the SVM's
+    /// matrix or the CNN head's) called `predicted`.
+    Pair {
+        svm: bool,
+        truth: u8,
+        predicted: u8,
+    },
 }
 
 impl Filter {
     pub const ALL: [Filter; 5] = [Filter::SvmErrors, Filter::CnnErrors, Filter::Fixed, Filter::Broken, Filter::All];
 
-    /// The `<option>` value.
-    pub fn value(self) -> &'static str {
+    /// The `<option>` value (a matrix cell's: `cnn:6:0`, `svm:6:0`).
+    pub fn value(self) -> String {
         match self {
-            Filter::SvmErrors => "svm-errors",
-            Filter::CnnErrors => "cnn-errors",
-            Filter::Fixed => "fixed",
-            Filter::Broken => "broken",
-            Filter::All => "all",
+            Filter::SvmErrors => "svm-errors".into(),
+            Filter::CnnErrors => "cnn-errors".into(),
+            Filter::Fixed => "fixed".into(),
+            Filter::Broken => "broken".into(),
+            Filter::All => "all".into(),
+            Filter::Pair { svm, truth, predicted } => {
+                format!("{}:{truth}:{predicted}", if svm { "svm" } else { "cnn" })
+            }
         }
     }
 
     pub fn from_value(value: &str) -> Option<Filter> {
-        Filter::ALL.into_iter().find(|f| f.value() == value)
+        if let Some(f) = Filter::ALL.into_iter().find(|f| f.value() == value) {
+            return Some(f);
+        }
+        let mut parts = value.split(':');
+        let svm = match parts.next()? {
+            "svm" => true,
+            "cnn" => false,
+            _ => return None,
+        };
+        let class = |p: Option<&str>| p?.parse::<u8>().ok().filter(|&c| usize::from(c) < crate::dataset::NUM_CLASSES);
+        let (truth, predicted) = (class(parts.next())?, class(parts.next())?);
+        parts.next().is_none().then_some(Filter::Pair { svm, truth, predicted })
+    }
+
+    /// A matrix cell's `<option>` text.
+    pub fn label(self) -> String {
+        match self {
+            Filter::Pair { svm, truth, predicted } => format!(
+                "true {}, predicted {} by {}",
+                class_name(truth),
+                class_name(predicted),
+                if svm { "CNN + SVM" } else { "the CNN head" }
+            ),
+            other => other.value(),
+        }
+    }
+
+    /// Whether the view holds right and wrong answers both: only then does a red frame tell
+    /// the wrong ones apart (an errors view is all wrong).
+    pub fn mixes(self) -> bool {
+        self == Filter::All
     }
 
     /// Whether image `i` is shown. The SVM's filters show nothing before there is an SVM.
@@ -43,6 +84,8 @@ impl Filter {
             (Filter::Fixed, Some(s)) => cnn != truth && s == truth,
             (Filter::Broken, Some(s)) => cnn == truth && s != truth,
             (Filter::All, _) => true,
+            (Filter::Pair { svm: false, truth: t, predicted }, _) => truth == t && cnn == predicted,
+            (Filter::Pair { svm: true, truth: t, predicted }, Some(s)) => truth == t && s == predicted,
             (_, None) => false,
         }
     }
@@ -100,12 +143,14 @@ pub fn tile_label(index: usize, truth: u8) -> String {
 }
 
 /// The tile's caption (HTML): the true class, then each classifier's answer marked right or
-/// wrong.
-pub fn caption_html(index: usize, truth: u8, cnn: u8, svm: Option<u8>) -> String {
+/// wrong, the CNN's with its probability.
+pub fn caption_html(index: usize, truth: u8, cnn: u8, svm: Option<u8>, confidence: Option<f32>) -> String {
     let verdict = |p: u8| {
         let (class, mark) = if p == truth { ("ok", " ✓") } else { ("bad", " ✗") };
         format!("<span class=\"{class}\">{}{mark}</span>", class_name(p))
     };
+    let sure =
+        confidence.map_or_else(String::new, |c| format!(" {} %", super::format::to_fixed(100.0 * f64::from(c), 0)));
     let svm = svm.map_or_else(String::new, |s| format!("<br>SVM: {}", verdict(s)));
-    format!("#{index}: <b>{}</b><br>CNN: {}{svm}", class_name(truth), verdict(cnn))
+    format!("#{index}: <b>{}</b><br>CNN: {}{sure}{svm}", class_name(truth), verdict(cnn))
 }

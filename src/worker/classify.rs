@@ -10,7 +10,7 @@ use web_time::Instant;
 
 use super::send::{send, warning};
 use super::slot::Loaded;
-use crate::explain::{Explanation, Maps, argmax, explain, first_filters, occlusion};
+use crate::explain::{Explanation, Maps, argmax, explain, first_filters, occlusion_by};
 use crate::protocol::{Answer, FromWorker, MapStack, Neighbours, Prediction, SvmAnswer};
 use crate::sketch::{Gray, prepare};
 
@@ -69,13 +69,16 @@ async fn answer(seq: u32, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
     let e = explain(&loaded.model, &prepared.image, &loaded.device).await?;
     let filters = filters(&loaded).await?;
     let cnn_class = e.cnn_class();
+    let svm = loaded.svm.as_ref().map(|svm| {
+        let scores = svm.scores(&e.features);
+        SvmAnswer { class: argmax(&scores) as u8, scores: scores.to_vec().into() }
+    });
+    // The heatmap explains the headline answer: the SVM's when there is one.
+    let shown = svm.as_ref().map_or(cnn_class, |s| usize::from(s.class));
     prediction.answer = Some(Answer {
         cnn_class: cnn_class as u8,
         probabilities: e.probabilities.to_vec().into(),
-        svm: loaded.svm.as_ref().map(|svm| {
-            let scores = svm.scores(&e.features);
-            SvmAnswer { class: argmax(&scores) as u8, scores: scores.to_vec().into() }
-        }),
+        svm,
         activations: map_stack(&e.first),
         filters: map_stack(&filters),
         neighbours: neighbours(&loaded, &e),
@@ -84,10 +87,10 @@ async fn answer(seq: u32, picture: &Gray, loaded: Option<Loaded>) -> Result<(), 
     send(FromWorker::Prediction(Box::new(prediction)));
     // The heatmap costs a batch of 100 images: it follows the answer instead of delaying it.
     let started = Instant::now();
-    let heat = occlusion(&loaded.model, &prepared.image, cnn_class, &loaded.device).await?;
+    let heat = occlusion_by(&loaded.model, loaded.svm.as_deref(), &prepared.image, shown, &loaded.device).await?;
     send(FromWorker::Heatmap {
         seq,
-        class: cnn_class as u8,
+        class: shown as u8,
         heat: heat.into(),
         image: prepared.image.into(),
         millis: started.elapsed().as_secs_f64() * 1000.0,

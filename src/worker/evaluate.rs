@@ -100,6 +100,7 @@ pub async fn evaluate(
         images: test.images[..total * IMAGE_PIXELS].to_vec().into(),
         labels: test_labels.to_vec().into(),
         predictions: tested.predictions.clone().into(),
+        confidence: tested.confidence.clone().into(),
     })));
     let svm = fit_svm(model, (train, n), test_labels, &tested.features, device, options, on_neighbours).await?;
     Ok(Evaluation { cnn_accuracy: Some(cnn_report.accuracy), svm })

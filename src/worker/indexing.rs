@@ -6,14 +6,18 @@
 use std::ops::ControlFlow;
 use wasm_bindgen_futures::spawn_local;
 
+use super::send::send;
 use super::wait::yield_now;
 use super::{loading, slot, work};
 use crate::neighbours::FeatureIndex;
+use crate::protocol::FromWorker;
 use crate::train::infer_split;
 
 /// Images per batch of the pass: small, so a drawing waits at most one such batch (tens of
 /// ms on the CPU) for its answer.
 const INDEX_BATCH: usize = 100;
+/// The page hears of the pass every this many images.
+const PROGRESS_EVERY: usize = 2000;
 
 /// Indexes the current model's training features in the background, unless it has them or
 /// the device is busy.
@@ -27,7 +31,10 @@ async fn index() {
         let (Some(data), Some(device)) = (loading::dataset(), loading::device()) else { return };
         let current = move || slot::generation() == generation && !work::is_training();
         let n = data.train.len();
-        let result = infer_split(&model, &data.train, n, &device, INDEX_BATCH, |_| async move {
+        let result = infer_split(&model, &data.train, n, &device, INDEX_BATCH, |done| async move {
+            if done % PROGRESS_EVERY == 0 || done == n {
+                send(FromWorker::IndexProgress { done: done as u32, total: n as u32 });
+            }
             yield_now().await;
             if current() { ControlFlow::Continue(()) } else { ControlFlow::Break(()) }
         })

@@ -3,6 +3,7 @@
 
 use burn::prelude::Device;
 use std::future::Future;
+use std::ops::ControlFlow;
 use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_time::Instant;
@@ -14,12 +15,14 @@ use super::wait::{Signal, yield_now};
 use super::{loading, slot, work};
 use crate::dataset::FashionMnist;
 use crate::model::Arch;
+use crate::model::Model;
 use crate::model_file::ModelInfo;
-use crate::protocol::{FromWorker, ModelSource, Phase, SavePurpose, TrainPoint};
-use crate::settings::{SettingError, Settings};
+use crate::protocol::{FromWorker, HeldOut, ModelSource, Phase, SavePurpose, TrainPoint};
+use crate::settings::{SettingError, Settings, TrainSettings};
 use crate::train::driver::{
     self, BatchReport, Clock, EpochReport, Options, Reporter, RunOutcome, RunShape, Snapshot, TrainError,
 };
+use crate::train::infer_split;
 
 /// How often a run in progress sends the page a copy of its model: if the GPU is lost or the
 /// worker dies, the page restarts it with this copy, so at most this much training is lost.
@@ -27,6 +30,11 @@ const CHECKPOINT_EVERY_SECONDS: f64 = 10.0;
 
 /// The charts' points are sent at most this often (and after the last batch).
 const BATCH_MESSAGE_EVERY_MS: u128 = 100;
+
+/// The held-out curve's test images, measured at each epoch's end: a second or so on the CPU,
+/// against minutes per epoch; the full test follows the run.
+const HELD_OUT: usize = 1000;
+const HELD_OUT_BATCH: usize = 250;
 
 thread_local! {
     /// Stop was pressed during the current run (or its evaluation).
@@ -91,7 +99,7 @@ fn failure(e: TrainError) -> String {
 async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, device: &Device) -> Result<(), String> {
     let settings = &all.train;
     let made_here = ModelInfo { settings: training_settings(query), made_by: "page".into(), ..ModelInfo::default() };
-    let mut reporter = PageReporter::new(settings.arch, made_here.clone(), STOP.with(Rc::clone));
+    let mut reporter = PageReporter::new(settings, made_here.clone(), STOP.with(Rc::clone));
     let options = Options { checkpoint_every: Some(CHECKPOINT_EVERY_SECONDS) };
     let clock = WebClock(Instant::now());
     let run = driver::train(device, &data.train, settings, &options, &mut reporter, &clock);
@@ -179,6 +187,8 @@ impl Clock for WebClock {
 /// The run as the page sees it: a phase, the start, the charts' points, epochs, checkpoints.
 struct PageReporter {
     arch: Arch,
+    /// The run's `test_limit` (all: `usize::MAX`): the held-out curve uses its first images.
+    test_limit: usize,
     made_here: ModelInfo,
     stop: Rc<Signal>,
     /// Points not yet sent.
@@ -187,8 +197,9 @@ struct PageReporter {
 }
 
 impl PageReporter {
-    fn new(arch: Arch, made_here: ModelInfo, stop: Rc<Signal>) -> Self {
-        Self { arch, made_here, stop, pending: Vec::new(), last_sent: Instant::now() }
+    fn new(settings: &TrainSettings, made_here: ModelInfo, stop: Rc<Signal>) -> Self {
+        let (arch, test_limit) = (settings.arch, settings.test_limit.unwrap_or(usize::MAX));
+        Self { arch, test_limit, made_here, stop, pending: Vec::new(), last_sent: Instant::now() }
     }
 }
 
@@ -221,7 +232,29 @@ impl Reporter for PageReporter {
     }
 
     fn epoch(&mut self, e: &EpochReport) {
-        send(FromWorker::Epoch { epoch: e.epoch as u32, step: e.step as u32, loss: e.loss, accuracy: e.accuracy });
+        let (epoch, step) = (e.epoch as u32, e.step as u32);
+        send(FromWorker::Epoch { epoch, step, loss: e.loss, accuracy: e.accuracy, held_out: e.held_out });
+    }
+
+    async fn held_out(&mut self, model: impl FnOnce() -> Model) -> Option<HeldOut> {
+        let (data, device) = (loading::dataset()?, loading::device()?);
+        let n = HELD_OUT.min(self.test_limit).min(data.test.len());
+        let model = model();
+        let stop = self.stop.clone();
+        let tested = infer_split(&model, &data.test, n, &device, HELD_OUT_BATCH, move |_| {
+            let stop = stop.clone();
+            async move {
+                yield_now().await;
+                if stop.is_fired() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            }
+        })
+        .await
+        .ok()?;
+        if tested.predictions.len() < n || n == 0 {
+            return None;
+        }
+        let right = tested.predictions.iter().zip(&data.test.labels).filter(|(p, l)| p == l).count();
+        Some(HeldOut { accuracy: right as f64 / n as f64, images: n as u32 })
     }
 
     fn stopping(&mut self) {
