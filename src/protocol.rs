@@ -237,6 +237,9 @@ pub enum ToWorker {
         width: u32,
         height: u32,
         rgba: Bulk<u8>,
+        /// A test image (28x28, the dataset's own format): classified as it is, without the
+        /// sketch preprocessing, so the pad answers it as the test did.
+        as_is: bool,
     },
     /// Replace the model with the one in this file (unless it is refused).
     LoadModel {

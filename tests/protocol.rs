@@ -127,7 +127,7 @@ fn to_worker() -> Vec<ToWorker> {
         ToWorker::Stop => [ToWorker::Stop],
         ToWorker::SkipEvaluation => [ToWorker::SkipEvaluation],
         ToWorker::Retry => [ToWorker::Retry],
-        ToWorker::Classify { .. } => [ToWorker::Classify { seq: 7, width: 3, height: 2, rgba: Bulk(bytes(3 * 2 * 4)) }],
+        ToWorker::Classify { .. } => [false, true].map(|as_is| ToWorker::Classify { seq: 7, width: 3, height: 2, rgba: Bulk(bytes(3 * 2 * 4)), as_is }),
         ToWorker::LoadModel { .. } => sources()
             .into_iter()
             .map(|source| ToWorker::LoadModel { bytes: Bulk(bytes(300)), source, name: "my model.fmnist".into() }),
@@ -420,7 +420,7 @@ fn a_message_after_a_failed_one_decodes() {
 }
 
 fn classify_message() -> ToWorker {
-    ToWorker::Classify { seq: 1, width: 1, height: 1, rgba: Bulk(vec![0, 0, 0, 255]) }
+    ToWorker::Classify { seq: 1, width: 1, height: 1, rgba: Bulk(vec![0, 0, 0, 255]), as_is: false }
 }
 
 #[test]

@@ -96,7 +96,16 @@ fn label_style() -> TextStyle<'static> {
 pub struct CurveChart {
     pub name: &'static str,
     pub quantity: &'static str,
-    pub legend: SeriesLabelPosition,
+    /// The legend at the plot's top right corner, else at its bottom right.
+    pub legend_on_top: bool,
+}
+
+/// How a legend entry's mark looks.
+enum Mark {
+    Dot,
+    Line,
+    Square,
+    Circle,
 }
 
 /// A training curve over the whole run's batches: the raw points as dots, the smoothed line,
@@ -135,40 +144,72 @@ pub fn draw_curve(
         .y_label_formatter(&y_label)
         .draw()
         .map_err(failed(name))?;
-    root.draw_text(chart.quantity, &label_style(), (6, 4)).map_err(failed(name))?;
     let epoch_line = |x: f64| PathElement::new(vec![(x, y.0), (x, y.1)], EPOCH.stroke_width(1));
     plot.draw_series(curve.epoch_lines().into_iter().map(epoch_line)).map_err(failed(name))?;
     let on_chart = |&(s, v): &(f64, f64)| (s.clamp(0.0, total), clamp_to(v, y));
     let square =
         |p, half: i32, style: ShapeStyle| EmptyElement::at(p) + Rectangle::new([(-half, -half), (half, half)], style);
-    plot.draw_series(curve.dots().map(|p| square(on_chart(p), 1, DOT.filled())))
-        .map_err(failed(name))?
-        .label("per batch")
-        .legend(|(x, y)| Rectangle::new([(x + 6, y - 1), (x + 8, y + 1)], LINE.filled()));
-    plot.draw_series(LineSeries::new(curve.smooth.iter().map(on_chart), LINE.stroke_width(2)))
-        .map_err(failed(name))?
-        .label("smoothed")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], LINE.stroke_width(2)));
-    plot.draw_series(curve.epochs.iter().map(|p| square(on_chart(p), 4, MARK.filled())))
-        .map_err(failed(name))?
-        .label("epoch mean")
-        .legend(|(x, y)| Rectangle::new([(x + 3, y - 4), (x + 11, y + 4)], MARK.filled()));
+    plot.draw_series(curve.dots().map(|p| square(on_chart(p), 1, DOT.filled()))).map_err(failed(name))?;
+    plot.draw_series(LineSeries::new(curve.smooth.iter().map(on_chart), LINE.stroke_width(2))).map_err(failed(name))?;
+    plot.draw_series(curve.epochs.iter().map(|p| square(on_chart(p), 4, MARK.filled()))).map_err(failed(name))?;
     if !curve.held_out.is_empty() {
         let held: Vec<(f64, f64)> = curve.held_out.iter().map(on_chart).collect();
         plot.draw_series(LineSeries::new(held.iter().copied(), HELD.stroke_width(2))).map_err(failed(name))?;
-        plot.draw_series(held.iter().map(|&p| Circle::new(p, 4, HELD.filled())))
-            .map_err(failed(name))?
-            .label("test images (held out)")
-            .legend(|(x, y)| Circle::new((x + 7, y), 4, HELD.filled()));
+        plot.draw_series(held.iter().map(|&p| Circle::new(p, 4, HELD.filled()))).map_err(failed(name))?;
     }
-    plot.configure_series_labels()
-        .position(chart.legend.clone())
-        .label_font(label_style())
-        .background_style(WHITE.mix(0.85))
-        .border_style(GRID)
-        .draw()
-        .map_err(failed(name))?;
-    root.present().map_err(failed(name))
+    root.present().map_err(failed(name))?;
+    let mut entries = vec![("per batch", Mark::Dot), ("smoothed", Mark::Line), ("epoch mean", Mark::Square)];
+    if !curve.held_out.is_empty() {
+        entries.push(("test images (held out)", Mark::Circle));
+    }
+    draw_legend(canvas, chart, &entries);
+    Ok(())
+}
+
+/// The chart's title and its legend, with plain canvas calls: plotters' own legend measures
+/// its text with a styled DOM element, which the page's Content-Security-Policy refuses.
+fn draw_legend(canvas: &HtmlCanvasElement, chart: &CurveChart, entries: &[(&str, Mark)]) {
+    let ctx = context_2d(canvas);
+    let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
+    ctx.set_font(&format!("11px {FONT}"));
+    ctx.set_text_align("left");
+    ctx.set_fill_style_str("#555566");
+    let _ = ctx.fill_text(chart.quantity, 6.0, 13.0);
+    // About 6.2 px a character at 11 px (no TextMetrics in the page's web-sys features).
+    let text_width = entries.iter().map(|(t, _)| t.chars().count() as f64 * 6.2).fold(0.0, f64::max);
+    let (box_w, box_h) = (text_width + 34.0, entries.len() as f64 * 15.0 + 8.0);
+    let x = w - 16.0 - box_w - 6.0;
+    let y = if chart.legend_on_top { 30.0 } else { h - 36.0 - box_h - 6.0 };
+    ctx.set_fill_style_str("rgba(255,255,255,0.85)");
+    ctx.fill_rect(x, y, box_w, box_h);
+    ctx.set_stroke_style_str("#ccccdd");
+    ctx.set_line_width(1.0);
+    ctx.stroke_rect(x + 0.5, y + 0.5, box_w, box_h);
+    for (k, (text, mark)) in entries.iter().enumerate() {
+        let (mx, my) = (x + 8.0, y + 12.0 + k as f64 * 15.0);
+        match mark {
+            Mark::Dot => {
+                ctx.set_fill_style_str("rgba(70,110,200,0.6)");
+                ctx.fill_rect(mx + 6.0, my - 1.5, 3.0, 3.0);
+            }
+            Mark::Line => {
+                ctx.set_fill_style_str("#2456c8");
+                ctx.fill_rect(mx, my - 1.0, 16.0, 2.0);
+            }
+            Mark::Square => {
+                ctx.set_fill_style_str("#d0452b");
+                ctx.fill_rect(mx + 4.0, my - 4.0, 8.0, 8.0);
+            }
+            Mark::Circle => {
+                ctx.set_fill_style_str("#1b7a3a");
+                ctx.begin_path();
+                let _ = ctx.arc(mx + 8.0, my, 4.0, 0.0, std::f64::consts::TAU);
+                ctx.fill();
+            }
+        }
+        ctx.set_fill_style_str("#555566");
+        let _ = ctx.fill_text(text, mx + 22.0, my + 4.0);
+    }
 }
 
 /// Draws at the size the canvas is shown: a 540 px chart squeezed onto a 350 px phone screen

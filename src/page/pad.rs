@@ -48,6 +48,8 @@ struct Pixels {
     width: u32,
     height: u32,
     rgba: Vec<u8>,
+    /// A test image from the gallery: the worker skips the sketch preprocessing.
+    as_is: bool,
 }
 
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
@@ -452,7 +454,7 @@ fn scale_down(bitmap: &ImageBitmap) -> Option<(HtmlCanvasElement, Pixels)> {
     let (w, h) = (f64::from(width), f64::from(height));
     wctx.draw_image_with_image_bitmap_and_dw_and_dh(bitmap, 0.0, 0.0, w, h).ok()?;
     let rgba = wctx.get_image_data(0.0, 0.0, w, h).ok()?.data().0;
-    Some((work, Pixels { width, height, rgba }))
+    Some((work, Pixels { width, height, rgba, as_is: false }))
 }
 
 /// A test image from the gallery goes on the pad as a picture, is classified and explained
@@ -470,7 +472,7 @@ pub fn show_test_image(grey: &[u8], index: usize) {
     // Its pixels shown sharp, as in the gallery; a photo's keep their smooth scaling.
     let preview = context_2d(&by_id::<HtmlCanvasElement>("upload-preview"));
     preview.set_image_smoothing_enabled(false);
-    show_upload((work, Pixels { width: side, height: side, rgba }));
+    show_upload((work, Pixels { width: side, height: side, rgba, as_is: true }));
     preview.set_image_smoothing_enabled(true);
     let _ = by_id::<HtmlCanvasElement>("upload-preview").set_attribute("aria-label", &format!("Test image {index}"));
     el("sketch-panel").scroll_into_view();
@@ -516,19 +518,19 @@ fn send() {
         None if with(|p| p.strokes.is_empty()) => return answer::show_nothing(DRAW_SOMETHING),
         None => pad_pixels(),
     };
-    let Some(Pixels { width, height, rgba }) = pixels else { return };
+    let Some(Pixels { width, height, rgba, as_is }) = pixels else { return };
     let seq = with(|p| {
         p.in_flight = true;
         p.last_send = now_ms();
         p.seq += 1;
         p.seq
     });
-    link::post(ToWorker::Classify { seq, width, height, rgba: Bulk(rgba) });
+    link::post(ToWorker::Classify { seq, width, height, rgba: Bulk(rgba), as_is });
 }
 
 fn pad_pixels() -> Option<Pixels> {
     let c = canvas();
     let (width, height) = (c.width(), c.height());
     let data = ctx().get_image_data(0.0, 0.0, f64::from(width), f64::from(height)).ok()?;
-    Some(Pixels { width, height, rgba: data.data().0 })
+    Some(Pixels { width, height, rgba: data.data().0, as_is: false })
 }

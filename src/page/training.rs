@@ -6,8 +6,6 @@ use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use plotters::chart::SeriesLabelPosition;
-
 use super::charts::{self, ChartError, CurveChart};
 use super::dom::{by_id, listen, set_text, window};
 use super::status;
@@ -113,10 +111,8 @@ fn schedule_redraw() {
     }
 }
 
-const LOSS_CHART: CurveChart =
-    CurveChart { name: "loss chart", quantity: "Loss (cross-entropy)", legend: SeriesLabelPosition::UpperRight };
-const ACCURACY_CHART: CurveChart =
-    CurveChart { name: "accuracy chart", quantity: "Accuracy", legend: SeriesLabelPosition::LowerRight };
+const LOSS_CHART: CurveChart = CurveChart { name: "loss chart", quantity: "Loss (cross-entropy)", legend_on_top: true };
+const ACCURACY_CHART: CurveChart = CurveChart { name: "accuracy chart", quantity: "Accuracy", legend_on_top: false };
 
 fn redraw() -> Result<(), ChartError> {
     LOSS.with_borrow(|c| charts::draw_curve(&by_id("loss-chart"), c, (0.0, c.loss_y_max()), &LOSS_CHART))?;

@@ -10,21 +10,28 @@ use web_time::Instant;
 
 use super::send::{send, warning};
 use super::slot::Loaded;
+use crate::dataset::IMAGE_SIDE;
 use crate::explain::{Explanation, Maps, argmax, explain, first_filters, occlusion_by};
 use crate::protocol::{Answer, FromWorker, MapStack, Neighbours, Prediction, SvmAnswer};
-use crate::sketch::{Gray, prepare};
+use crate::sketch::{Gray, Prepared, prepare};
 
 /// Training images shown as the nearest neighbours.
 const NEIGHBOURS: usize = 8;
 
 /// `ToWorker::Classify`.
-pub fn classify(seq: u32, width: u32, height: u32, rgba: &[u8], loaded: Option<Loaded>) {
-    let picture = match Gray::from_rgba(width as usize, height as usize, rgba) {
-        Ok(p) => p,
-        Err(e) => return warning(format!("The picture cannot be read: {e}.")),
+pub fn classify(seq: u32, (width, height, as_is): (u32, u32, bool), rgba: &[u8], loaded: Option<Loaded>) {
+    let prepared = if as_is && (width as usize, height as usize) == (IMAGE_SIDE, IMAGE_SIDE) {
+        let image: Vec<u8> = rgba.chunks_exact(4).map(|p| p[0]).collect();
+        let empty = image.iter().all(|&p| p == 0);
+        Prepared { image, inverted: false, filled_outline: false, empty }
+    } else {
+        match Gray::from_rgba(width as usize, height as usize, rgba) {
+            Ok(p) => prepare(&p),
+            Err(e) => return warning(format!("The picture cannot be read: {e}.")),
+        }
     };
     spawn_local(async move {
-        if let Err(e) = answer(seq, &picture, loaded).await {
+        if let Err(e) = answer(seq, prepared, loaded).await {
             warning(format!("Could not classify the picture: {e}"));
         }
     });
@@ -50,9 +57,8 @@ fn map_stack(maps: &Maps) -> MapStack {
     MapStack { count: maps.count as u32, side: maps.side as u32, values: maps.values.clone().into() }
 }
 
-async fn answer(seq: u32, picture: &Gray, loaded: Option<Loaded>) -> Result<(), String> {
+async fn answer(seq: u32, prepared: Prepared, loaded: Option<Loaded>) -> Result<(), String> {
     let started = Instant::now();
-    let prepared = prepare(picture);
     let mut prediction = Prediction {
         seq,
         image: prepared.image.clone().into(),

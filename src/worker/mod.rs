@@ -56,8 +56,8 @@ fn handle(msg: ToWorker) {
         ToWorker::Stop => run::stop(),
         ToWorker::SkipEvaluation => run::skip_evaluation(),
         ToWorker::Retry => loading::retry(),
-        ToWorker::Classify { seq, width, height, rgba } => {
-            classify::classify(seq, width, height, &rgba, slot::loaded())
+        ToWorker::Classify { seq, width, height, rgba, as_is } => {
+            classify::classify(seq, (width, height, as_is), &rgba, slot::loaded())
         }
         ToWorker::LoadModel { bytes, source, name } => files::load_model(bytes.0, source, name),
         ToWorker::SaveModel { purpose } => spawn_local(files::save_model(purpose)),

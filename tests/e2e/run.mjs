@@ -46,7 +46,7 @@ async function trainShort(name, { webgpu, backend }) {
 test('short run on WebGPU (SwiftShader) reaches far-above-chance accuracy', () => trainShort('train-webgpu', { webgpu: true, backend: 'webgpu' }));
 test('short run without a WebGPU adapter falls back to the CPU', () => trainShort('train-cpu', { webgpu: false, backend: 'cpu' }));
 
-test('error gallery pages through misclassified test images; a fixed svm_lambda skips the search', async () => {
+test('error gallery pages through misclassified test images, a matrix cell opens its images, a tile opens in the pad; a fixed svm_lambda skips the search', async () => {
   const { page, ctx, log } = await open('?autostart=1&backend=cpu&train_limit=1000&test_limit=600&epochs=1&svm_lambda=0.0001&svm_kernel=linear');
   try {
     const phase = await waitPhase(page, ['done', 'error'], 10 * 60_000);
@@ -58,20 +58,54 @@ test('error gallery pages through misclassified test images; a fixed svm_lambda 
     // At 1280 px the two confusion matrices sit side by side.
     const [cnnBox, svmBox] = await Promise.all(['#confusion', '#svm-confusion'].map((s) => page.$eval(s, (e) => e.getBoundingClientRect().toJSON())));
     check(Math.abs(cnnBox.top - svmBox.top) < 2 && svmBox.left >= cnnBox.right, `matrices at ${JSON.stringify([cnnBox, svmBox])}`);
+    // The held-out curve's point of the one epoch: the first 600 test images (test_limit).
+    const heldOut = await text(page, '#live-held-out');
+    check(/^\d+\.\d\d % on 600 test images$/.test(heldOut), `held-out: "${heldOut}"`);
+    check((await text(page, '#live-epochs')) === '1', 'epochs of the run');
     const tiles = () => page.$$eval('#gallery .tile', (els) => els.map((e) => [e.className, e.textContent]));
     const first = await tiles();
     check(first.length === 24, `${first.length} tiles on the first page`);
     check(first.every(([cls]) => cls.includes('wrong')), 'the errors view shows only misclassified images');
+    check(first.every(([, t]) => /CNN: .* \d+ %/.test(t)), `a tile without the CNN's confidence: ${first[0][1]}`);
+    const border = () => page.$eval('#gallery .tile.wrong', (e) => getComputedStyle(e).borderTopColor);
+    const RED = 'rgb(179, 38, 30)';
+    check((await border()) !== RED, 'a red frame in a view of errors only');
     const pageText = await text(page, '#gallery-page');
-    await page.click('#gallery-next');
+    await page.click('#gallery-next-bottom');
     const second = await tiles();
-    check(second.length > 0 && second[0][1] !== first[0][1], 'Next shows other images');
-    check((await text(page, '#gallery-page')).includes('page 2'), 'page counter moves');
+    check(second.length > 0 && second[0][1] !== first[0][1], 'Next (below the tiles) shows other images');
+    check((await text(page, '#gallery-page')).includes('page 2') && (await text(page, '#gallery-page-bottom')) === (await text(page, '#gallery-page')), 'page counters move together');
     await page.selectOption('#gallery-filter', 'all');
     const all = await text(page, '#gallery-page');
     check(all.startsWith('600 images'), `all test images: ${all}`);
+    check((await border()) === RED, 'no red frame on the wrong answers among right ones');
     await page.screenshot({ path: path.join(OUT, 'gallery.png'), fullPage: true });
-    return `${pageText}; ${all}`;
+    // A confusion matrix's cell (true Shirt, predicted T-shirt/top by the CNN head) opens the
+    // gallery on its images. Where the cell is: src/view/chart.rs, MatrixLayout.
+    const cellAt = (sel, r, c) => page.$eval(sel, (e, [r, c]) => {
+      const cell = Math.max(1, Math.floor(Math.min((e.width - 98 - 44) / 10, (e.height - 96 - 40) / 10)));
+      const b = e.getBoundingClientRect(), k = b.width / e.width;
+      return [b.left + (98 + (c + 0.5) * cell) * k, b.top + (96 + (r + 0.5) * cell) * k];
+    }, [r, c]);
+    await page.mouse.click(...(await cellAt('#confusion', 6, 0)));
+    check((await page.$eval('#gallery-filter', (s) => s.value)) === 'cnn:6:0', `filter after the click: ${await page.$eval('#gallery-filter', (s) => s.value)}`);
+    const cell = await tiles();
+    check(cell.length > 0 && cell.every(([, t]) => /^#\d+: ShirtCNN: T-shirt\/top ✗/.test(t)), `the cell's tiles: ${cell.map((t) => t[1]).slice(0, 3).join(' | ')}`);
+    // A tile where the SVM fixed the CNN's answer, opened in the pad: the two disagree, and the
+    // page says so beside the answer; the heatmap explains the headline answer.
+    await page.selectOption('#gallery-filter', 'fixed');
+    const fixed = await text(page, '#gallery-page');
+    check(!fixed.startsWith('No images'), 'the SVM fixed no test image');
+    const seq = await attr(page, '#prediction', 'data-seq');
+    await page.click('#gallery .tile');
+    await page.waitForFunction((s) => document.querySelector('#prediction').dataset.seq !== s && document.querySelector('#prediction').dataset.heatMillis !== undefined, seq, { timeout: 20_000 });
+    const p = await prediction(page);
+    check(p.disagree === '1' && p.class !== p.cnnClass, `the pad's answer to a fixed image: ${JSON.stringify(p)}`);
+    check(await page.$eval('#prediction .disagree', (e) => e.offsetParent !== null && e.textContent.includes(e.closest('#prediction').dataset.cnnLabel)), 'no visible flag naming the CNN head\'s answer');
+    check((await text(page, '#heatmap-caption')).includes(`"${p.label}"`), `heatmap: ${await text(page, '#heatmap-caption')}`);
+    check((await page.evaluate(() => document.querySelector('#sketch').getBoundingClientRect().top)) >= 0, 'the pad is not in view');
+    await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, 'disagree.png') });
+    return `${pageText}; ${all}; cell Shirt→T-shirt/top: ${cell.length} tiles; fixed image read "${p.label}" (CNN head "${p.cnnLabel}"); held out ${heldOut}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'gallery.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
@@ -788,7 +822,7 @@ test('the page is its own small wasm: Burn\'s wasm only in the worker, hashed na
   } catch (e) { fs.writeFileSync(path.join(OUT, 'two-wasm.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
-test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, its answer in view', async () => {
+test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, its answer in view; presets, words explained, details tucked away, tables stacked on a phone', async () => {
   const seen = [];
   for (const [w, h] of [[1280, 800], [390, 844]]) {
     const { page, ctx, log } = await open('?backend=cpu', { viewport: { width: w, height: h } });
@@ -814,11 +848,50 @@ test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, i
       const status = await text(page, '#status');
       check(/Draw something/.test(status), `status: "${status}"`);
       await page.screenshot({ path: path.join(OUT, `layout-${w}.png`) });
+      seen.push(...(w > 600 ? await newcomerSettings(page) : await phoneReading(page, w)));
       seen.push(`${w}x${h}: pad ${Math.round(pad.top)}–${Math.round(pad.bottom)} px, answer ${Math.round(answer.top)}–${Math.round(answer.bottom)} px`);
     } catch (e) { fs.writeFileSync(path.join(OUT, `layout-${w}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
   }
   return seen.join('; ');
 });
+
+// What a newcomer meets in the Train panel: the default run's preset chosen, the rest of the
+// settings under a closed "Advanced", every term explained, developer words behind "Details".
+async function newcomerSettings(page) {
+  const pressed = () => page.$$eval('#settings .preset', (bs) => bs.filter((b) => b.getAttribute('aria-pressed') === 'true').map((b) => b.id));
+  check((await pressed()).join() === 'preset-full', `pressed at start: ${await pressed()}`);
+  const visible = (sel) => page.$eval(sel, (e) => e.offsetParent !== null);
+  check((await visible('#epochs')) && !(await visible('#lr')) && !(await visible('#svm_lambda')), 'Advanced is not closed at start');
+  await page.click('#preset-quick');
+  const values = await page.$eval('#settings', (f) => ['epochs', 'train_limit', 'test_limit', 'lr'].map((k) => f.querySelector('#' + k).value).join());
+  check(values === '1,6000,2000,0.002', `the Quick preset set ${values}`);
+  check((await pressed()).join() === 'preset-quick' && /6,000/.test(await text(page, '#preset-note')), 'Quick is not shown as chosen');
+  await page.fill('#epochs', '3');
+  check((await pressed()).length === 0 && /Custom/.test(await text(page, '#preset-note')), 'an edit still shows a preset');
+  await page.click('#preset-full');
+  check((await page.$eval('#epochs', (e) => e.value)) === '6', 'Full did not restore 6 epochs');
+  // Terms: each marked word has its line as a tooltip, and the list holds them all.
+  const terms = await page.$$eval('[data-term]', (els) => els.map((e) => [e.dataset.term, e.title]));
+  check(terms.length >= 15 && terms.every(([, t]) => t.length > 20), `terms without a line: ${terms.filter(([, t]) => t.length <= 20).map(([k]) => k)}`);
+  check((await page.$$eval('#glossary-list dt', (d) => d.length)) >= 16, 'the glossary list is short');
+  check((await page.$eval('#epochs', (e) => e.closest('label').title)).includes('pass over all the training images'), 'the epochs field has no explanation');
+  // Developer words: the memory line and the model's settings query only under Details.
+  check(!(await visible('#memory')) && !(await visible('#model-details')), 'memory or settings shown outside Details');
+  const info = await text(page, '#model-info');
+  check(!/fashion-train|\?|epochs=/.test(info), `#model-info: "${info}"`);
+  check(/epochs=/.test(await text(page, '#model-details')), `#model-details: "${await text(page, '#model-details')}"`);
+  return [`presets ${values} then Custom then Full; ${terms.length} terms explained`];
+}
+
+// A phone: the results table stacks (each number labelled) instead of clipping, the charts are
+// drawn at the size they are shown (so their 11 px text stays 11 px), nothing is wider than it.
+async function phoneReading(page, w) {
+  const table = await page.$eval('#results-table', (t) => ({ scroll: t.scrollWidth, client: t.clientWidth, display: getComputedStyle(t.querySelector('td[data-label]')).display, label: getComputedStyle(t.querySelector('td[data-label]'), '::before').content }));
+  check(table.display === 'block' && table.scroll <= table.client && /Test accuracy/.test(table.label), `results table at ${w} px: ${JSON.stringify(table)}`);
+  const charts = await page.$$eval('#loss-chart, #acc-chart', (cs) => cs.map((c) => [c.width, Math.round(c.getBoundingClientRect().width - 2)]));
+  check(charts.every(([drawn, shown]) => Math.abs(drawn - shown) <= 1 && shown < 540), `charts drawn at ${JSON.stringify(charts)} (canvas px, shown px)`);
+  return [`phone: tables stacked, charts drawn at ${charts[0][1]} px`];
+}
 
 test('keyboard and screen readers: every control reachable and named, the pad drawn by keys; phone width', async () => {
   const { page, ctx, log } = await open('?backend=cpu');
