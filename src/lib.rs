@@ -11,9 +11,11 @@
 pub mod arch;
 pub mod augment;
 pub mod batch;
+pub mod custom;
 pub mod dataset;
 #[cfg(feature = "ml")]
 pub mod explain;
+pub mod explore;
 pub mod glossary;
 pub mod heap;
 pub mod metrics;
@@ -21,14 +23,19 @@ pub mod metrics;
 pub mod model;
 pub mod model_file;
 pub mod neighbours;
+pub mod pca;
 // Made-up pictures: for the tests and the native command only, not the product's wasm.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pictures;
 pub mod protocol;
+pub mod roc;
+pub mod runlog;
 pub mod settings;
 pub mod shelf;
 pub mod sketch;
+pub mod summary;
 pub mod svm;
+pub mod sweep;
 #[cfg(feature = "ml")]
 pub mod train;
 pub mod view;

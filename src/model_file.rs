@@ -10,16 +10,21 @@
 //! Layout, little-endian: magic `FMNIST-MODEL`, format version (u32), the whole file's length
 //! (u32, so a cut-off download is told from a damaged file), info length (u32) and the
 //! info as `key=value` lines, tensor count (u32) then per tensor its rank, dims and `f32`
-//! values, an SVM flag (u8) and the SVM, and a CRC-32 of everything before it.
+//! values, an SVM flag (u8) and the SVM, from version 2 the classes of one's own (count, then
+//! per class its name and its 28×28 examples), and a CRC-32 of everything before it. Version 1
+//! files (no classes of one's own) are still read.
 
 use std::fmt;
 
 use crate::arch::Arch;
-use crate::dataset::NUM_CLASSES;
+use crate::custom::{CustomClass, CustomClasses, MAX_CLASSES, MAX_EXAMPLES};
+use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use crate::svm::{FeatureMap, FourierFeatures, LinearSvm, Standardizer, SvmClassifier};
 
 pub const MAGIC: &[u8; 12] = b"FMNIST-MODEL";
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// The oldest format still read.
+pub const OLDEST_VERSION: u32 = 1;
 /// Larger files are refused before parsing: the biggest architecture with its SVM is ~3 MB.
 pub const MAX_BYTES: usize = 64 << 20;
 /// The file name the page offers for downloads and the shipped model's name.
@@ -54,6 +59,9 @@ pub struct ModelFile {
     pub info: ModelInfo,
     pub weights: Weights,
     pub svm: Option<SvmClassifier>,
+    /// The classes of one's own, with their examples; the SVM, if any, has a classifier for
+    /// each after the ten.
+    pub custom: CustomClasses,
 }
 
 /// Why a file was refused; each message says what is wrong in the user's terms.
@@ -80,7 +88,10 @@ impl fmt::Display for FileError {
             ),
             FileError::NotAModel => write!(f, "it is not a model file saved by this page (.{EXTENSION})"),
             FileError::Version(v) => {
-                write!(f, "it is a model file of format version {v}; this page reads version {VERSION}")
+                write!(
+                    f,
+                    "it is a model file of format version {v}; this page reads versions {OLDEST_VERSION} to {VERSION}"
+                )
             }
             FileError::Truncated => write!(f, "the file is truncated: it ends before the model does"),
             FileError::Damaged => write!(f, "the file is damaged: its checksum does not match its contents"),
@@ -217,6 +228,13 @@ impl ModelFile {
                 w.0.extend_from_slice(&svm.lambda.to_le_bytes());
             }
         }
+        w.u32(self.custom.classes.len() as u32);
+        for class in &self.custom.classes {
+            w.u32(class.name.len() as u32);
+            w.0.extend_from_slice(class.name.as_bytes());
+            w.u32(class.count() as u32);
+            w.0.extend_from_slice(&class.images);
+        }
         let total = (w.0.len() + 4) as u32;
         w.0[length_at..length_at + 4].copy_from_slice(&total.to_le_bytes());
         let mut crc = flate2::Crc::new();
@@ -242,11 +260,12 @@ impl ModelFile {
         if !bytes.starts_with(MAGIC) {
             return Err(FileError::NotAModel);
         }
-        let mut r = Reader { bytes, at: MAGIC.len() };
+        let mut r = Reader { bytes, at: MAGIC.len(), version: 0 };
         let version = r.u32()?;
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(FileError::Version(version));
         }
+        r.version = version;
         let length = r.u32()? as usize;
         if bytes.len() < length {
             return Err(FileError::Truncated);
@@ -302,19 +321,50 @@ impl ModelFile {
                     svm: LinearSvm { dim, weights },
                     lambda,
                 };
-                check_svm(&svm, arch)?;
                 Some(svm)
             }
         };
+        let custom = if r.version >= 2 { read_classes(&mut r)? } else { CustomClasses::default() };
+        if let Some(svm) = &svm {
+            check_svm(svm, arch, NUM_CLASSES + custom.classes.len())?;
+        }
         if r.at != body_end {
             return Err(FileError::Damaged);
         }
-        Ok(ModelFile { info, weights: Weights { arch, shapes, values }, svm })
+        Ok(ModelFile { info, weights: Weights { arch, shapes, values }, svm, custom })
     }
 }
 
-/// The SVM must take this architecture's features and give ten scores.
-fn check_svm(svm: &SvmClassifier, arch: Arch) -> Result<(), FileError> {
+/// The classes of one's own: each a name that is one (not one of the ten's) and whole
+/// examples, within the limits a page can make.
+fn read_classes(r: &mut Reader<'_>) -> Result<CustomClasses, FileError> {
+    let count = r.u32()? as usize;
+    if count > MAX_CLASSES {
+        return Err(FileError::Invalid(format!(
+            "it has {count} classes of its own, more than the {MAX_CLASSES} a page makes"
+        )));
+    }
+    let mut custom = CustomClasses::default();
+    for _ in 0..count {
+        let len = r.u32()? as usize;
+        let name = std::str::from_utf8(r.take(len)?).map_err(|_| FileError::Damaged)?.to_owned();
+        let name = crate::custom::clean_name(&name)
+            .map_err(|e| FileError::Invalid(format!("a class of its own is refused: {e}")))?;
+        let examples = r.u32()? as usize;
+        if examples > MAX_EXAMPLES {
+            return Err(FileError::Invalid(format!(
+                "its class {name} has {examples} examples, more than {MAX_EXAMPLES}"
+            )));
+        }
+        let images = r.take(examples * IMAGE_PIXELS)?.to_vec();
+        custom.classes.push(CustomClass { name, images });
+    }
+    Ok(custom)
+}
+
+/// The SVM must take this architecture's features and give a score per class: the ten and
+/// the file's own.
+fn check_svm(svm: &SvmClassifier, arch: Arch, classes: usize) -> Result<(), FileError> {
     let std = &svm.map.standardizer;
     let bad = |why: String| Err(FileError::Invalid(format!("its SVM does not fit the {arch} architecture: {why}")));
     if std.mean.len() != arch.feature_dim() || std.scale.len() != std.mean.len() {
@@ -325,7 +375,7 @@ fn check_svm(svm: &SvmClassifier, arch: Arch) -> Result<(), FileError> {
     {
         return bad("its random Fourier features have the wrong size".into());
     }
-    if svm.svm.dim != svm.map.out_dim() || svm.svm.weights.len() != NUM_CLASSES * (svm.svm.dim + 1) {
+    if svm.svm.dim != svm.map.out_dim() || svm.svm.weights.len() != classes * (svm.svm.dim + 1) {
         return bad(format!("its classifiers have {} weights for {} inputs", svm.svm.weights.len(), svm.map.out_dim()));
     }
     Ok(())
@@ -390,6 +440,8 @@ impl Writer {
 struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
+    /// The file's format version, once read.
+    version: u32,
 }
 
 impl Reader<'_> {

@@ -14,6 +14,10 @@ use std::cell::RefCell;
 use std::fmt;
 
 use crate::arch::Arch;
+use crate::roc::OneVsRest;
+
+mod lab;
+pub use lab::{ClassesFitted, DatasetView, FeatureProjection, SamplePage};
 
 /// A vector that crosses the boundary as a typed array, out of band.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -251,6 +255,27 @@ pub enum ToWorker {
     SaveModel {
         purpose: SavePurpose,
     },
+    /// A page of the training images of `class`, for the dataset explorer.
+    Samples {
+        class: u8,
+        page: u32,
+    },
+    /// Add the picture (as [`ToWorker::Classify`] takes it) as an example of the class of
+    /// one's own called `name`, made if new.
+    AddExample {
+        name: String,
+        width: u32,
+        height: u32,
+        rgba: Bulk<u8>,
+        as_is: bool,
+    },
+    RemoveClass {
+        name: String,
+    },
+    /// Refit the SVM with the classes of one's own; `named`: the class named in the form.
+    FitClasses {
+        named: String,
+    },
     /// Report memory use.
     Memory,
     Fault {
@@ -367,6 +392,8 @@ pub struct Answer {
     pub activations: MapStack,
     pub filters: MapStack,
     pub neighbours: Option<Neighbours>,
+    /// Where the picture lands on the feature map (once there is one for this model).
+    pub map_point: Option<[f32; 2]>,
     /// Worker time for the answer.
     pub millis: f64,
 }
@@ -419,6 +446,8 @@ pub struct TestResult {
     pub predictions: Bulk<u8>,
     /// The CNN head's probability of its answer, per image.
     pub confidence: Bulk<f32>,
+    /// One-vs-rest ROC and precision-recall curves, ranked by the CNN's probabilities.
+    pub curves: OneVsRest,
 }
 
 /// The SVM's results on the test set.
@@ -433,6 +462,8 @@ pub struct SvmResult {
     pub confusion: Vec<Vec<u32>>,
     pub report: Report,
     pub predictions: Bulk<u8>,
+    /// One-vs-rest curves, ranked by the SVM's margins.
+    pub curves: OneVsRest,
     pub train_rows: u32,
     pub feature_seconds: f64,
     pub fit_seconds: f64,
@@ -483,6 +514,28 @@ pub enum FromWorker {
         train: u32,
         test: u32,
     },
+    /// The dataset explorer's numbers, once the dataset is in.
+    DatasetView(Box<DatasetView>),
+    /// The answer to a [`ToWorker::Samples`].
+    Samples(Box<SamplePage>),
+    /// The test images' feature map, after the test.
+    FeatureMap(Box<FeatureProjection>),
+    /// The classes of one's own: names, example counts, whether the SVM in use knows them all.
+    CustomClasses {
+        names: Vec<String>,
+        counts: Vec<u32>,
+        fitted: bool,
+    },
+    /// An example or a fit was refused, or a fit failed.
+    ClassError {
+        message: String,
+    },
+    /// A fit's feature extraction.
+    ClassProgress {
+        done: u32,
+        total: u32,
+    },
+    ClassesFitted(ClassesFitted),
     TrainStart {
         arch: Arch,
         epochs: u32,

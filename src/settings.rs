@@ -357,4 +357,4 @@ impl Settings {
 }
 
 mod query;
-pub use query::SettingError;
+pub use query::{RUN_KEYS, SettingError};

@@ -264,28 +264,47 @@ impl FeatureMap {
     }
 }
 
-/// Ten one-vs-rest linear classifiers: class `c` scores `w_c · x + b_c`.
+/// One-vs-rest linear classifiers, one per class (the ten, then any of one's own): class `c`
+/// scores `w_c · x + b_c`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinearSvm {
     pub dim: usize,
-    /// `NUM_CLASSES` rows of `dim` weights followed by the bias.
+    /// One row per class of `dim` weights followed by the bias.
     pub weights: Vec<f32>,
 }
 
 impl LinearSvm {
-    fn zeros(dim: usize) -> Self {
-        Self { dim, weights: vec![0.0; NUM_CLASSES * (dim + 1)] }
+    fn zeros(dim: usize, classes: usize) -> Self {
+        Self { dim, weights: vec![0.0; classes * (dim + 1)] }
+    }
+
+    /// How many classes it tells apart.
+    pub fn classes(&self) -> usize {
+        self.weights.len() / (self.dim + 1)
     }
 
     fn class(&self, c: usize) -> &[f32] {
         &self.weights[c * (self.dim + 1)..(c + 1) * (self.dim + 1)]
     }
 
-    pub fn scores(&self, x: &[f32]) -> [f32; NUM_CLASSES] {
-        std::array::from_fn(|c| {
-            let w = self.class(c);
-            dot(&w[..self.dim], x) + w[self.dim]
-        })
+    pub fn scores(&self, x: &[f32]) -> Vec<f32> {
+        (0..self.classes())
+            .map(|c| {
+                let w = self.class(c);
+                dot(&w[..self.dim], x) + w[self.dim]
+            })
+            .collect()
+    }
+
+    /// The same classifiers without class `c`'s (one-vs-rest: the others do not depend on it);
+    /// the classes after it move down by one.
+    pub fn without_class(&self, c: usize) -> LinearSvm {
+        let stride = self.dim + 1;
+        let mut weights = self.weights.clone();
+        if c < self.classes() {
+            weights.drain(c * stride..(c + 1) * stride);
+        }
+        LinearSvm { dim: self.dim, weights }
     }
 
     pub fn predict(&self, x: &[f32]) -> u8 {
@@ -315,7 +334,8 @@ impl LinearSvm {
                 hinge += (1.0 - y * *s as f64).max(0.0);
             }
         }
-        let norms: f64 = (0..NUM_CLASSES).map(|c| self.class(c).iter().map(|&w| (w as f64).powi(2)).sum::<f64>()).sum();
+        let norms: f64 =
+            (0..self.classes()).map(|c| self.class(c).iter().map(|&w| (w as f64).powi(2)).sum::<f64>()).sum();
         lambda / 2.0 * norms + hinge / indices.len().max(1) as f64
     }
 }
@@ -384,6 +404,8 @@ impl<'a> Pegasos<'a> {
     pub fn new(config: PegasosConfig, rows: &'a Rows, labels: &'a [u8], indices: Vec<usize>) -> Self {
         assert!(config.lambda > 0.0 && config.batch_size > 0, "λ and the batch size must be positive");
         let dim = rows.dim();
+        // The ten, and any classes of one's own the labels name.
+        let classes = labels.iter().map(|&l| usize::from(l) + 1).max().unwrap_or(0).max(NUM_CLASSES);
         let total = (config.epochs * indices.len()).div_ceil(config.batch_size);
         Self {
             config,
@@ -395,9 +417,9 @@ impl<'a> Pegasos<'a> {
             cursor: 0,
             t: 0,
             total,
-            svm: LinearSvm::zeros(dim),
-            mean: LinearSvm::zeros(dim),
-            grad: vec![0.0; NUM_CLASSES * (dim + 1)],
+            svm: LinearSvm::zeros(dim, classes),
+            mean: LinearSvm::zeros(dim, classes),
+            grad: vec![0.0; classes * (dim + 1)],
             x: vec![0.0; dim + 1],
         }
     }
@@ -463,7 +485,7 @@ impl<'a> Pegasos<'a> {
         for &i in &batch {
             self.rows.row(i, &mut self.x[..dim]);
             let label = self.labels[i] as usize;
-            for c in 0..NUM_CLASSES {
+            for c in 0..self.svm.classes() {
                 let w = &self.svm.weights[c * stride..(c + 1) * stride];
                 let y = if c == label { 1.0f32 } else { -1.0 };
                 if y * dot(w, &self.x) < 1.0 {
@@ -478,7 +500,7 @@ impl<'a> Pegasos<'a> {
         let shrink = (1.0 - 1.0 / self.t as f64) as f32;
         let step = (eta / batch.len() as f64) as f32;
         let radius = (1.0 / self.config.lambda.sqrt()) as f32;
-        for c in 0..NUM_CLASSES {
+        for c in 0..self.svm.classes() {
             let w = &mut self.svm.weights[c * stride..(c + 1) * stride];
             let g = &self.grad[c * stride..(c + 1) * stride];
             for (w, &g) in w.iter_mut().zip(g) {
@@ -676,7 +698,7 @@ impl<'a> Fit<'a> {
     }
 }
 
-/// A fitted CNN+SVM classifier's SVM half: the feature map and the ten linear classifiers.
+/// A fitted CNN+SVM classifier's SVM half: the feature map and the linear classifiers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SvmClassifier {
     pub map: FeatureMap,
@@ -686,7 +708,7 @@ pub struct SvmClassifier {
 
 impl SvmClassifier {
     /// Scores of each class for one CNN feature vector.
-    pub fn scores(&self, features: &[f32]) -> [f32; NUM_CLASSES] {
+    pub fn scores(&self, features: &[f32]) -> Vec<f32> {
         self.svm.scores(&self.map.apply(features))
     }
 }

@@ -50,8 +50,12 @@ fn saved() -> &'static (Model, SvmClassifier, ModelFile) {
             test_images: TEST,
             trained_images: TRAIN,
         };
-        let file =
-            ModelFile { info, weights: pollster::block_on(read_weights(&model)).unwrap(), svm: Some(svm.clone()) };
+        let file = ModelFile {
+            info,
+            weights: pollster::block_on(read_weights(&model)).unwrap(),
+            svm: Some(svm.clone()),
+            custom: Default::default(),
+        };
         (model, svm, file)
     })
 }
@@ -150,4 +154,42 @@ fn weights_of_another_architecture_are_refused() {
         Err(FileError::Invalid(e)) => assert!(e.contains("SVM") && e.contains("64"), "{e}"),
         other => panic!("an SVM for 128 features with a three-conv CNN: {other:?}"),
     }
+}
+
+/// Classes of one's own travel with the model: their names and examples, and an SVM with a
+/// classifier for each; an SVM with fewer classifiers than the file's classes is refused, and
+/// a file of format version 1 (no such classes) still reads.
+#[test]
+fn classes_of_ones_own_round_trip_and_old_files_still_read() {
+    use fashion_cnn::custom::CustomClasses;
+    use fashion_cnn::dataset::IMAGE_PIXELS;
+    let (_, svm, file) = saved();
+    let mut custom = CustomClasses::default();
+    let mut example = vec![0u8; IMAGE_PIXELS];
+    example[400] = 255;
+    for name in ["Star", "Heart"] {
+        for _ in 0..3 {
+            custom.add_example(name, &example).unwrap();
+        }
+    }
+    let mut twelve = svm.clone();
+    let row = twelve.svm.weights[..twelve.svm.dim + 1].to_vec();
+    twelve.svm.weights.extend(row.iter().chain(&row));
+    let with_classes = ModelFile { svm: Some(twelve), custom: custom.clone(), ..file.clone() };
+    let back = ModelFile::decode(&with_classes.encode()).unwrap();
+    assert_eq!(back, with_classes);
+    assert_eq!((back.custom.names(), back.custom.counts()), (vec!["Star".to_string(), "Heart".into()], vec![3, 3]));
+    // Ten classifiers for twelve classes.
+    let short = ModelFile { svm: Some(svm.clone()), custom, ..file.clone() };
+    assert!(matches!(ModelFile::decode(&short.encode()), Err(FileError::Invalid(_))));
+    // The same model as version 1 wrote it: no count of classes of one's own before the CRC.
+    let v2 = file.encode();
+    let mut v1 = v2[..v2.len() - 8].to_vec();
+    v1[12..16].copy_from_slice(&1u32.to_le_bytes());
+    let length = (v1.len() + 4) as u32;
+    v1[16..20].copy_from_slice(&length.to_le_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(&v1);
+    v1.extend_from_slice(&crc.sum().to_le_bytes());
+    assert_eq!(&ModelFile::decode(&v1).unwrap(), file);
 }

@@ -78,7 +78,12 @@ fn model_file() -> impl Strategy<Value = ModelFile> {
     );
     (info, weights(), any::<bool>()).prop_flat_map(|(info, weights, with_svm)| {
         let svm = if with_svm { svm(weights.arch).prop_map(Some).boxed() } else { Just(None).boxed() };
-        svm.prop_map(move |svm| ModelFile { info: info.clone(), weights: weights.clone(), svm })
+        svm.prop_map(move |svm| ModelFile {
+            info: info.clone(),
+            weights: weights.clone(),
+            svm,
+            custom: Default::default(),
+        })
     })
 }
 

@@ -6,10 +6,12 @@
 use fashion_cnn::arch::Arch;
 use fashion_cnn::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use fashion_cnn::protocol::{
-    Answer, BULK_KEY, BackendKind, Buffer, Bulk, CONTROL_KEY, FaultKind, FromWorker, HeldOut, LambdaScore, MapStack,
-    ModelDescription, ModelSource, Neighbours, Phase, Prediction, Report, ReportRow, SavePurpose, SvmAnswer, SvmResult,
-    SvmStage, TestResult, ToWorker, TrainPoint, decode, encode,
+    Answer, BULK_KEY, BackendKind, Buffer, Bulk, CONTROL_KEY, ClassesFitted, DatasetView, FaultKind, FeatureProjection,
+    FromWorker, HeldOut, LambdaScore, MapStack, ModelDescription, ModelSource, Neighbours, Phase, Prediction, Report,
+    ReportRow, SamplePage, SavePurpose, SvmAnswer, SvmResult, SvmStage, TestResult, ToWorker, TrainPoint, decode,
+    encode,
 };
+use fashion_cnn::roc::{Curve, OneVsRest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
@@ -132,6 +134,16 @@ fn to_worker() -> Vec<ToWorker> {
             .into_iter()
             .map(|source| ToWorker::LoadModel { bytes: Bulk(bytes(300)), source, name: "my model.fmnist".into() }),
         ToWorker::SaveModel { .. } => purposes().into_iter().map(|purpose| ToWorker::SaveModel { purpose }),
+        ToWorker::Samples { .. } => [ToWorker::Samples { class: 3, page: 12 }],
+        ToWorker::AddExample { .. } => [false, true].map(|as_is| ToWorker::AddExample {
+            name: "Star ✶".into(),
+            width: 2,
+            height: 2,
+            rgba: Bulk(bytes(16)),
+            as_is,
+        }),
+        ToWorker::RemoveClass { .. } => [ToWorker::RemoveClass { name: "Star".into() }],
+        ToWorker::FitClasses { .. } => [ToWorker::FitClasses { named: String::new() }],
         ToWorker::Memory => [ToWorker::Memory],
         ToWorker::Fault { .. } => faults().into_iter().map(|kind| ToWorker::Fault { kind }),
     )
@@ -155,6 +167,19 @@ fn confusion() -> Vec<Vec<u32>> {
     (0..NUM_CLASSES).map(|r| (0..NUM_CLASSES).map(|c| if r == c { 90 } else { (r + c) as u32 % 3 }).collect()).collect()
 }
 
+fn curves(shift: f32) -> OneVsRest {
+    let curve = |k: usize| Curve {
+        points: vec![[0.0, 0.0], [0.1 * k as f32, 0.5 + shift], [1.0, 1.0]],
+        area: 0.9 + k as f64 / 100.0,
+    };
+    OneVsRest {
+        roc: (0..NUM_CLASSES).map(curve).collect(),
+        pr: (0..NUM_CLASSES).map(|k| curve(NUM_CLASSES - k)).collect(),
+        macro_auc: 0.945,
+        macro_ap: 0.875,
+    }
+}
+
 fn test_result() -> TestResult {
     let n = 3;
     TestResult {
@@ -166,6 +191,7 @@ fn test_result() -> TestResult {
         labels: Bulk(vec![9, 2, 1]),
         predictions: Bulk(vec![9, 6, 1]),
         confidence: Bulk(vec![0.99, 0.51, 0.875]),
+        curves: curves(0.0),
     }
 }
 
@@ -178,6 +204,7 @@ fn svm_result(scores: Vec<LambdaScore>) -> SvmResult {
         confusion: confusion(),
         report: report(),
         predictions: Bulk(vec![9, 2, 1, 1, 6]),
+        curves: curves(0.125),
         train_rows: 60_000,
         feature_seconds: 4.5,
         fit_seconds: 12.25,
@@ -218,6 +245,7 @@ fn answer(full: bool) -> Answer {
             images: Bulk(bytes(k * IMAGE_PIXELS)),
             searched: 60_000,
         }),
+        map_point: full.then_some([1.5, -0.25]),
         millis: 3.75,
     }
 }
@@ -298,6 +326,39 @@ fn from_worker() -> Vec<FromWorker> {
         },
         FromWorker::Download { .. } => [FromWorker::Download { loaded: 1_048_576.0, total: 30_878_645.0 }],
         FromWorker::Dataset { .. } => [FromWorker::Dataset { train: 60_000, test: 10_000 }],
+        FromWorker::DatasetView(..) => [FromWorker::DatasetView(Box::new(DatasetView {
+            train_counts: vec![6000; NUM_CLASSES],
+            test_counts: vec![1000; NUM_CLASSES],
+            means: Bulk(bytes(NUM_CLASSES * IMAGE_PIXELS)),
+            histogram: (0..32).map(|i| 1000 * i).collect(),
+        }))],
+        FromWorker::Samples(..) => [FromWorker::Samples(Box::new(SamplePage {
+            class: 3,
+            page: 1,
+            pages: 188,
+            total: 6000,
+            indices: Bulk(vec![7, 19]),
+            images: Bulk(bytes(2 * IMAGE_PIXELS)),
+        }))],
+        FromWorker::CustomClasses { .. } => [
+            FromWorker::CustomClasses { names: vec!["Star".into(), "Heart".into()], counts: vec![10, 3], fitted: false },
+            FromWorker::CustomClasses { names: Vec::new(), counts: Vec::new(), fitted: true },
+        ],
+        FromWorker::ClassError { .. } => [FromWorker::ClassError { message: "No examples.".into() }],
+        FromWorker::ClassProgress { .. } => [FromWorker::ClassProgress { done: 500, total: 20_250 }],
+        FromWorker::ClassesFitted(..) => [FromWorker::ClassesFitted(ClassesFitted {
+            before: 0.9215,
+            after: 0.9125,
+            test_images: 2000,
+            train_images: 20_000,
+            examples: 250,
+            seconds: 12.5,
+        })],
+        FromWorker::FeatureMap(..) => [FromWorker::FeatureMap(Box::new(FeatureProjection {
+            points: Bulk(ramp(6, -0.5)),
+            method: "pca".into(),
+            explained: 0.4375,
+        }))],
         FromWorker::TrainStart { .. } => {
             Arch::ALL.map(|arch| FromWorker::TrainStart { arch, epochs: 3, batches: 2814, batches_per_epoch: 938 })
         },

@@ -260,3 +260,36 @@ fn argmax_gives_ties_to_the_first_and_never_picks_nan() {
     let blank = LinearSvm { dim: 2, weights: vec![0.0; NUM_CLASSES * 3] };
     assert_eq!(blank.predict(&[1.0, -1.0]), 0);
 }
+
+/// Classes of one's own beside the ten: labels 10 and 11 get classifiers of their own, are
+/// told apart like the ten, and dropping one leaves every other classifier as it was.
+#[test]
+fn the_svm_takes_classes_beyond_the_ten_and_drops_one_cleanly() {
+    let (mut x, mut y) = blobs(30, 8, 0.05, 5);
+    let mut rng = SmallRng::seed_from_u64(9);
+    // Outside the ten's cube, on opposite sides: one-vs-rest separable.
+    for (extra, at) in [(10u8, 2.0f32), (11, -2.0)] {
+        let centre = [at; 8];
+        for _ in 0..30 {
+            x.extend(centre.iter().map(|&m| m + 0.05 * rng.random_range(-1.0f32..1.0)));
+            y.push(extra);
+        }
+    }
+    let map = FeatureMap::fit(Kernel::Linear, &x, 8, 0);
+    let rows = map.apply_all(&x, |_| {});
+    let pegasos = PegasosConfig { lambda: 1e-4, epochs: 20, batch_size: 8, project: true, seed: 3, average: true };
+    let mut fit = Fit::new(&rows, &y, SvmOptions { lambda: Some(1e-4), pegasos, ..SvmOptions::default() });
+    while !fit.step(1000) {}
+    let (svm, _) = fit.finish();
+    assert_eq!(svm.classes(), NUM_CLASSES + 2);
+    assert_eq!(accuracy(&svm, &rows, &y), 1.0);
+    let predicted = svm.predict_rows(&rows);
+    assert!(predicted.iter().filter(|&&p| p == 11).count() == 30, "class 11 is predicted for its own points");
+    let without = svm.without_class(10);
+    assert_eq!(without.classes(), NUM_CLASSES + 1);
+    let mut xr = vec![0f32; rows.dim()];
+    rows.row(0, &mut xr);
+    let (all, fewer) = (svm.scores(&xr), without.scores(&xr));
+    assert_eq!(&fewer[..10], &all[..10]);
+    assert_eq!(fewer[10], all[11]);
+}

@@ -44,6 +44,12 @@ fn percentages_and_separators() {
 }
 
 #[test]
+fn powers_of_ten_as_short_labels() {
+    let labels: Vec<String> = (0..9).map(fashion_cnn::view::format::power_of_ten).collect();
+    assert_eq!(labels, ["1", "10", "100", "1k", "10k", "100k", "1M", "10M", "100M"]);
+}
+
+#[test]
 fn to_fixed_rounds_ties_away_from_zero_like_javascript() {
     assert_eq!(to_fixed(0.0625, 3), "0.063");
     assert_eq!(to_fixed(2.5, 0), "3");

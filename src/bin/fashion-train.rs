@@ -157,6 +157,7 @@ mod native {
                 },
                 weights: pollster::block_on(read_weights(model))?,
                 svm: Some(svm.clone()),
+                custom: Default::default(),
             };
             let bytes = file.encode();
             std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -425,7 +426,16 @@ mod native {
                 take(n * dim * 4).chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
             let labels = take(n).to_vec();
             let predictions = take(n).to_vec();
-            (Inference { predictions, confidence: Vec::new(), features, feature_dim: dim }, labels)
+            (
+                Inference {
+                    predictions,
+                    confidence: Vec::new(),
+                    probabilities: Vec::new(),
+                    features,
+                    feature_dim: dim,
+                },
+                labels,
+            )
         };
         let train = split();
         let test = split();

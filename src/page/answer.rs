@@ -8,7 +8,7 @@ use web_sys::{HtmlCanvasElement, HtmlElement, ImageData};
 
 use super::dom::{by_id, context_2d, create, create_text, el, set_data, set_text};
 use super::{inside, pad};
-use crate::dataset::{CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIDE, TRAIN_COUNT};
+use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE, TRAIN_COUNT};
 use crate::protocol::{Answer, Neighbours, Prediction};
 use crate::view::bars::{self, Scale};
 use crate::view::colour;
@@ -20,8 +20,8 @@ const NO_SVM: &str = "The SVM is fitted after training finishes.";
 /// The side of a neighbour's tile: the image at twice its size.
 const TILE_SIDE: u32 = 2 * IMAGE_SIDE as u32;
 
-fn class_name(class: usize) -> &'static str {
-    CLASS_NAMES.get(class).copied().unwrap_or("?")
+fn class_name(class: usize) -> String {
+    super::classes::name_of(class)
 }
 
 fn canvas(id: &str) -> HtmlCanvasElement {
@@ -50,6 +50,7 @@ pub fn on_prediction(p: Prediction) {
         return;
     }
     set_data(&el("prediction"), "seq", Some(&p.seq.to_string()));
+    super::feature_map::on_drawing(p.answer.as_ref().and_then(|a| a.map_point));
     let view = canvas("model-view");
     draw_gray(&view, &p.image);
     match &p.answer {
@@ -92,14 +93,14 @@ fn headline(p: &Prediction, a: &Answer) {
     let class = a.svm.as_ref().map_or(cnn, |s| usize::from(s.class));
     let prediction = el("prediction");
     set_data(&prediction, "class", Some(&class.to_string()));
-    set_data(&prediction, "label", Some(class_name(class)));
+    set_data(&prediction, "label", Some(&class_name(class)));
     set_data(&prediction, "cnn-class", Some(&cnn.to_string()));
-    set_data(&prediction, "cnn-label", Some(class_name(cnn)));
+    set_data(&prediction, "cnn-label", Some(&class_name(cnn)));
     set_data(&prediction, "millis", Some(&to_fixed(a.millis, 0)));
     set_data(&prediction, "disagree", (class != cnn).then_some("1"));
     let probability = a.probabilities.get(cnn).map_or(f64::NAN, |&v| f64::from(v));
     let sure = format!("{} %", to_fixed(100.0 * probability, 0));
-    prediction.replace_children_with_node_1(&create_text("strong", class_name(class)));
+    prediction.replace_children_with_node_1(&create_text("strong", &class_name(class)));
     let said = match &a.svm {
         None => format!(" — by the CNN head ({sure}); the SVM is not fitted yet"),
         Some(_) if class == cnn => format!(" — CNN + SVM and the CNN head agree (head: {sure})"),
@@ -139,7 +140,7 @@ fn draw_bars(id: &str, values: &[f32], scale: Scale, label: fn(f64) -> String) {
             fill.set_class_name("bar-fill negative");
         }
         let _ = track.append_child(&fill);
-        let name = create_text("span", class_name(bar.class));
+        let name = create_text("span", &class_name(bar.class));
         let _ = row.append_with_node_3(&name, &track, &create_text("span", &label(bar.value)));
         let _ = host.append_child(&row);
     }
@@ -222,7 +223,7 @@ fn draw_neighbours(neighbours: Option<&Neighbours>) {
         return;
     };
     for (k, &index) in n.indices.iter().enumerate() {
-        let label = n.labels.get(k).map_or("?", |&l| class_name(usize::from(l)));
+        let label = n.labels.get(k).map_or_else(|| "?".to_string(), |&l| class_name(usize::from(l)));
         let tile: HtmlCanvasElement = create("canvas");
         tile.set_width(TILE_SIDE);
         tile.set_height(TILE_SIDE);

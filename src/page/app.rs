@@ -6,7 +6,10 @@ use web_sys::{CustomEvent, ErrorEvent, PromiseRejectionEvent};
 
 use super::dom::{el, js_error, listen, on, set_data, window};
 use super::status::{self, fail, set_phase, show_error};
-use super::{form, glossary, inside, link, models_panel, pad, results, training};
+use super::{
+    camera, classes, curves, explorer, feature_map, form, glossary, inside, link, model_summary, models_panel, pad,
+    results, runs, sweep, training,
+};
 use crate::protocol::{FaultKind, Phase, ToWorker};
 use crate::settings::Settings;
 
@@ -23,7 +26,7 @@ pub fn start() {
     let query = window().location().search().unwrap_or_default();
     // First the slow parts, so they overlap: the worker compiles its wasm (the most of the
     // time to a usable pad) while this thread builds the page and fetches the model.
-    link::start(query.clone());
+    link::start(sweep::worker_query(&query));
     models_panel::init();
     models_panel::start(&query);
     // The worker reports a bad parameter; the form shows the default in its place.
@@ -33,6 +36,14 @@ pub fn start() {
     pad::init();
     inside::init();
     glossary::init();
+    explorer::init();
+    classes::init();
+    camera::init();
+    model_summary::init();
+    curves::init();
+    feature_map::init();
+    runs::init();
+    sweep::init(&query);
     on::<web_sys::Event>("train-button", "click", |_| link::train());
     on::<web_sys::Event>("stop-button", "click", |_| link::stop());
     on::<web_sys::Event>("retry-button", "click", |_| link::retry());

@@ -17,9 +17,9 @@ use crate::view::chart::{Curve, MatrixLayout, Ticks, clamp_to, lambda_ranges, la
 use crate::view::colour::{confusion_cell, confusion_text};
 use crate::view::format::{pct, thousands, to_fixed};
 
-const FONT: &str = "system-ui, sans-serif";
-const GRID: RGBColor = RGBColor(0xcc, 0xcc, 0xdd);
-const INK: RGBColor = RGBColor(0x55, 0x55, 0x66);
+pub(super) const FONT: &str = "system-ui, sans-serif";
+pub(super) const GRID: RGBColor = RGBColor(0xcc, 0xcc, 0xdd);
+pub(super) const INK: RGBColor = RGBColor(0x55, 0x55, 0x66);
 const LINE: RGBColor = RGBColor(0x24, 0x56, 0xc8);
 const MARK: RGBColor = RGBColor(0xd0, 0x45, 0x2b);
 const DOT: RGBAColor = RGBAColor(70, 110, 200, 0.25);
@@ -45,12 +45,15 @@ impl fmt::Display for ChartError {
 
 impl std::error::Error for ChartError {}
 
-fn failed<E: fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
+pub(super) fn failed<E: fmt::Display>(chart: &'static str) -> impl Fn(E) -> ChartError {
     move |e| ChartError { chart, reason: e.to_string() }
 }
 
 /// The canvas, cleared, as a plotters drawing area.
-fn area(canvas: &HtmlCanvasElement, chart: &'static str) -> Result<DrawingArea<CanvasBackend, Shift>, ChartError> {
+pub(super) fn area(
+    canvas: &HtmlCanvasElement,
+    chart: &'static str,
+) -> Result<DrawingArea<CanvasBackend, Shift>, ChartError> {
     context_2d(canvas).clear_rect(0.0, 0.0, f64::from(canvas.width()), f64::from(canvas.height()));
     let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or_else(|| failed(chart)("no 2-D context"))?;
     Ok(backend.into_drawing_area())
@@ -58,13 +61,13 @@ fn area(canvas: &HtmlCanvasElement, chart: &'static str) -> Result<DrawingArea<C
 
 /// A linear axis with our own round ticks (plotters' key-point wrapper cannot draw a mesh
 /// over `f64`).
-struct TickAxis {
+pub(super) struct TickAxis {
     range: (f64, f64),
     ticks: Vec<f64>,
 }
 
 impl TickAxis {
-    fn new(range: (f64, f64), ticks: Vec<f64>) -> Self {
+    pub(super) fn new(range: (f64, f64), ticks: Vec<f64>) -> Self {
         TickAxis { range, ticks }
     }
 }
@@ -86,7 +89,7 @@ impl Ranged for TickAxis {
     }
 }
 
-fn label_style() -> TextStyle<'static> {
+pub(super) fn label_style() -> TextStyle<'static> {
     (FONT, 11).into_font().color(&INK)
 }
 
@@ -231,9 +234,11 @@ pub fn fit_to_panel(canvas: &HtmlCanvasElement) {
     }
 }
 
-/// The width inside the canvas' panel (less its padding and the canvas' border), if shown.
+/// The width inside the canvas' grid cell (two matrices side by side each get half the
+/// panel), else its panel, less padding and the canvas' border, if shown. Only a grid's cell:
+/// a flex item's width follows the canvas, which would never grow back.
 fn panel_room(canvas: &HtmlCanvasElement) -> Option<u32> {
-    let panel = canvas.closest(".panel").ok()??;
+    let panel = canvas.closest(".matrices > figure, .panel").ok()??;
     let style = window().get_computed_style(&panel).ok()??;
     let px = |name: &str| style.get_property_value(name).ok()?.trim_end_matches("px").parse::<f64>().ok();
     let inner = f64::from(panel.client_width()) - px("padding-left")? - px("padding-right")? - 2.0;

@@ -101,3 +101,27 @@ pub fn js_error(e: &JsValue) -> String {
         _ => e.as_string().unwrap_or_else(|| format!("{e:?}")),
     }
 }
+
+/// How long a download's object URL lives: the browser has started the download by then.
+const REVOKE_AFTER_MS: i32 = 10_000;
+
+/// Offers `bytes` as a file called `name` to download.
+pub fn save_file(bytes: &[u8], mime: &str, name: &str) -> Result<(), JsValue> {
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let a: web_sys::HtmlAnchorElement = create("a");
+    a.set_href(&url);
+    a.set_download(name);
+    if let Some(body) = document().body() {
+        body.append_child(&a)?;
+    }
+    a.click();
+    a.remove();
+    after(REVOKE_AFTER_MS, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    Ok(())
+}

@@ -14,7 +14,7 @@ use web_sys::{ErrorEvent, MessageEvent, UrlSearchParams, Worker};
 use super::dom::{el, now_ms, set_data, set_text, window};
 use super::models_panel::{self, Kept};
 use super::status::{self, fail, offer_retry, set_phase, set_progress, set_progress_text, show_error};
-use super::{answer, pad, results, training};
+use super::{answer, classes, explorer, feature_map, pad, results, runs, sweep, training};
 use crate::protocol::js::{from_js, to_js};
 use crate::protocol::{FromWorker, ModelSource, Phase, ToWorker};
 
@@ -212,8 +212,16 @@ fn dispatch(msg: FromWorker) {
                 crate::view::format::thousands(test as i64)
             ),
         ),
+        FromWorker::DatasetView(view) => explorer::on_view(*view),
+        FromWorker::Samples(page) => explorer::on_samples(*page),
+        FromWorker::FeatureMap(map) => feature_map::on_map(*map),
+        FromWorker::CustomClasses { names, counts, fitted } => classes::show(&names, &counts, fitted),
+        FromWorker::ClassError { message } => classes::on_error(&message),
+        FromWorker::ClassProgress { done, total } => classes::on_progress(done, total),
+        FromWorker::ClassesFitted(f) => classes::on_fitted(&f),
         FromWorker::TrainStart { arch, epochs, batches, batches_per_epoch } => {
             show_error("");
+            runs::on_train_start();
             results::on_run_start();
             set_in_run(true);
             models_panel::on_checkpoint(None);
@@ -296,6 +304,10 @@ fn download_line(what: &str, loaded: f64, total: Option<f64>) -> (f64, String) {
 }
 
 fn on_phase(phase: Phase, detail: &str) {
+    // The end of a run: into the log; a sweep with combinations left starts the next instead.
+    if phase == Phase::Done && sweep::on_run_end(runs::on_run_end()) {
+        return set_in_run(false);
+    }
     if phase == Phase::Ready {
         status::set_ready(true);
         offer_retry(false);
@@ -305,6 +317,9 @@ fn on_phase(phase: Phase, detail: &str) {
     if matches!(phase, Phase::Ready | Phase::Done) {
         set_in_run(false);
         post(ToWorker::Memory);
+    }
+    if phase == Phase::Ready {
+        sweep::on_ready();
     }
 }
 
@@ -317,10 +332,15 @@ fn on_error(message: &str, panic: bool, retry: bool) {
         l.in_run = false;
     });
     if panic {
+        sweep::cancel();
         return restart(&format!("{message} The worker was restarted."), false);
     }
     fail(message);
     offer_retry(retry);
+    if !retry && sweep::is_active() {
+        // The failed run's message stays in #error; the sweep goes on with the next.
+        sweep::on_run_failed(message);
+    }
 }
 
 fn on_gpu_lost(reason: &str, message: &str) {
@@ -349,6 +369,7 @@ pub fn train() {
     }
     // Read before set_phase locks (disables) the form.
     let query = super::form::query();
+    runs::on_train_posted(&query, None);
     set_phase(Phase::Training, Some("Starting training…"));
     post(ToWorker::Train { query });
 }
@@ -357,6 +378,7 @@ pub fn train() {
 /// The Stop button: during training it stops the run; once training is over (its label then
 /// says Skip) it skips what is left of the evaluation.
 pub fn stop() {
+    sweep::cancel();
     if matches!(status::phase(), Phase::Evaluating | Phase::FittingSvm) {
         post(ToWorker::SkipEvaluation);
         set_text("status", "Skipping the rest of the evaluation…");

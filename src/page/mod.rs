@@ -5,18 +5,28 @@
 //! One module per part of the page; the worker's messages reach them through [`link`].
 
 pub mod answer;
+pub mod camera;
 pub mod charts;
+pub mod classes;
+pub mod curves;
 pub mod dom;
+pub mod explorer;
+pub mod feature_map;
 pub mod form;
 pub mod glossary;
+pub mod images;
 pub mod inside;
 pub mod kept;
 pub mod link;
+pub mod model_summary;
 pub mod models_panel;
 pub mod pad;
+pub mod plots;
 pub mod results;
+pub mod runs;
 pub mod status;
 pub mod storage;
+pub mod sweep;
 pub mod training;
 
 /// Entry point of the page binary.

@@ -4,13 +4,13 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Date, Object, Uint8Array};
+use js_sys::{Date, Object, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
-use web_sys::{Blob, BlobPropertyBag, File, HtmlAnchorElement, HtmlButtonElement, HtmlInputElement, Response, Url};
+use web_sys::{File, HtmlButtonElement, HtmlInputElement, Response};
 
-use super::dom::{after, by_id, create, document, el, js_error, on, set_data, set_text, window};
+use super::dom::{by_id, el, js_error, on, set_data, set_text, window};
 use super::status::show_error;
 use super::{kept, link, pad};
 use crate::arch::Arch;
@@ -23,9 +23,6 @@ const INFO: &str = "model-info";
 const DOWNLOAD: &str = "model-download";
 const INPUT: &str = "model-input";
 const SHIPPED_BUTTON: &str = "model-pretrained";
-/// How long a download's object URL lives: the browser has the file by then.
-const REVOKE_AFTER_MS: i32 = 10_000;
-
 /// A model's bytes as the page keeps them, to hand a restarted worker.
 #[derive(Clone, Debug)]
 pub struct Kept {
@@ -313,22 +310,7 @@ fn offer_download(arch: Arch, bytes: &[u8]) {
 
 /// Saves `bytes` through a clicked `<a download>`.
 fn download(arch: Arch, bytes: &[u8]) -> Result<(), JsValue> {
-    let options = BlobPropertyBag::new();
-    options.set_type("application/octet-stream");
-    let blob = Blob::new_with_u8_array_sequence_and_options(&Array::of1(&Uint8Array::from(bytes)), &options)?;
-    let url = Url::create_object_url_with_blob(&blob)?;
-    let a: HtmlAnchorElement = create("a");
-    a.set_href(&url);
-    a.set_download(&format!("fashion-{arch}-{}.{EXTENSION}", today()));
-    if let Some(body) = document().body() {
-        body.append_child(&a)?;
-    }
-    a.click();
-    a.remove();
-    after(REVOKE_AFTER_MS, move || {
-        let _ = Url::revoke_object_url(&url);
-    });
-    Ok(())
+    super::dom::save_file(bytes, "application/octet-stream", &format!("fashion-{arch}-{}.{EXTENSION}", today()))
 }
 
 /// The worker refused a model file (its message says why), or had none to save.
@@ -391,7 +373,7 @@ pub(super) fn locale(date: &Date) -> String {
 }
 
 /// Today as `YYYY-MM-DD` (UTC, as `toISOString` gives it).
-fn today() -> String {
+pub fn today() -> String {
     let iso = String::from(Date::new_0().to_iso_string());
     iso.chars().take(10).collect()
 }

@@ -460,6 +460,11 @@ fn scale_down(bitmap: &ImageBitmap) -> Option<(HtmlCanvasElement, Pixels)> {
 /// A test image from the gallery goes on the pad as a picture, is classified and explained
 /// there, and the pad comes into view.
 pub fn show_test_image(grey: &[u8], index: usize) {
+    show_dataset_image(grey, &format!("Test image {index}"));
+}
+
+/// An image of the dataset (`label` names it) on the pad, classified as it is.
+pub fn show_dataset_image(grey: &[u8], label: &str) {
     let side = IMAGE_SIDE as u32;
     let rgba = crate::view::colour::gray_rgba(grey);
     let work: HtmlCanvasElement = create("canvas");
@@ -474,12 +479,35 @@ pub fn show_test_image(grey: &[u8], index: usize) {
     preview.set_image_smoothing_enabled(false);
     show_upload((work, Pixels { width: side, height: side, rgba, as_is: true }));
     preview.set_image_smoothing_enabled(true);
-    let _ = by_id::<HtmlCanvasElement>("upload-preview").set_attribute("aria-label", &format!("Test image {index}"));
+    let _ = by_id::<HtmlCanvasElement>("upload-preview").set_attribute("aria-label", label);
     el("sketch-panel").scroll_into_view();
+}
+
+/// A camera frame on the pad, classified as an upload is (while the worker is busy, the
+/// latest frame waits and the others are dropped).
+pub fn show_frame(work: HtmlCanvasElement, width: u32, height: u32, rgba: Vec<u8>) {
+    put_picture(work, Pixels { width, height, rgba, as_is: false });
+}
+
+/// The picture on the pad now, as the worker would get it: RGBA, its size, and whether it is
+/// a dataset image to be taken as it is. `None` on an empty pad.
+pub fn current_picture() -> Option<(u32, u32, Vec<u8>, bool)> {
+    let upload = with(|p| if p.source == Source::Upload { p.upload.clone() } else { None });
+    let pixels = match upload {
+        Some(u) => Some(u),
+        None if with(|p| p.strokes.is_empty()) => None,
+        None => pad_pixels(),
+    }?;
+    Some((pixels.width, pixels.height, pixels.rgba, pixels.as_is))
 }
 
 /// The picture goes on the pad, whole and letterboxed, and is classified.
 fn show_upload((work, pixels): (HtmlCanvasElement, Pixels)) {
+    status::show_error("");
+    put_picture(work, pixels);
+}
+
+fn put_picture(work: HtmlCanvasElement, pixels: Pixels) {
     let preview: HtmlCanvasElement = by_id("upload-preview");
     let pctx = context_2d(&preview);
     let (pw, ph) = (f64::from(preview.width()), f64::from(preview.height()));
@@ -492,7 +520,6 @@ fn show_upload((work, pixels): (HtmlCanvasElement, Pixels)) {
         p.upload = Some(pixels);
         p.source = Source::Upload;
     });
-    status::show_error("");
     request();
 }
 

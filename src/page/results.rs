@@ -3,21 +3,18 @@
 //! the confusion matrices, the gallery of test images, and `#metrics`' data attributes.
 
 use std::cell::{Cell, RefCell};
-use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlOptionElement, HtmlSelectElement, ImageData,
-    MouseEvent,
+    Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlOptionElement, HtmlSelectElement, MouseEvent,
 };
 
 use super::charts;
-use super::dom::{by_id, context_2d, create, data, el, on, set_data, set_hidden, set_text};
+use super::dom::{by_id, create, data, el, on, set_data, set_hidden, set_text};
 use super::{pad, status};
 use crate::arch::Arch;
-use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
+use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use crate::protocol::{LambdaScore, Report, SvmResult, SvmStage, TestResult};
 use crate::view::chart::MatrixLayout;
-use crate::view::colour::gray_rgba;
 use crate::view::format::{
     Scored, fmt_lambda, fmt_time, js_round, lambda_rows, pct, report_rows, round_thousands, thousands, to_fixed,
 };
@@ -102,6 +99,57 @@ fn open_cell(id: &str, svm: bool, e: &MouseEvent) {
     el("gallery-panel").scroll_into_view();
 }
 
+/// One evaluated test image and the answers to it.
+pub struct TestItem {
+    pub image: Vec<u8>,
+    pub truth: u8,
+    pub cnn: u8,
+    pub svm: Option<u8>,
+}
+
+/// Test image `i` of the results shown, if there is one.
+pub fn test_item(i: usize) -> Option<TestItem> {
+    TEST.with_borrow(|t| {
+        let t = t.as_ref()?;
+        Some(TestItem {
+            image: t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?.to_vec(),
+            truth: *t.labels.get(i)?,
+            cnn: *t.cnn.get(i)?,
+            svm: t.svm.as_ref().and_then(|s| s.get(i).copied()),
+        })
+    })
+}
+
+/// The evaluated test images' classes.
+pub fn test_labels() -> Vec<u8> {
+    TEST.with_borrow(|t| t.as_ref().map(|t| t.labels.clone()).unwrap_or_default())
+}
+
+/// What the experiment log records of the run just ended: its architecture, backend, speed,
+/// time and accuracies (`None` before its training ended).
+pub struct RunNumbers {
+    pub arch: Arch,
+    pub backend: String,
+    pub images_per_second: f64,
+    pub seconds: f64,
+    pub cnn_accuracy: Option<f64>,
+    pub svm_accuracy: Option<f64>,
+}
+
+pub fn run_numbers() -> Option<RunNumbers> {
+    RUN.with_borrow(|r| {
+        let r = r.as_ref()?;
+        Some(RunNumbers {
+            arch: r.arch,
+            backend: r.backend.clone(),
+            images_per_second: r.images_per_second,
+            seconds: r.seconds,
+            cnn_accuracy: r.cnn.as_ref().map(|c| c.accuracy),
+            svm_accuracy: r.svm.as_ref().map(|s| s.accuracy),
+        })
+    })
+}
+
 fn show_page(page: usize) {
     PAGE.set(page);
     render_gallery();
@@ -121,6 +169,8 @@ pub fn on_run_start() {
     for name in ["cnn-accuracy", "svm-accuracy", "images-per-second", "warm-images-per-second"] {
         set_data(&m, name, None);
     }
+    super::curves::clear();
+    super::feature_map::clear();
     render_results();
 }
 
@@ -163,6 +213,7 @@ pub fn on_test_result(r: TestResult) {
     render_report();
     set_hidden("svm-confusion-figure", true);
     charts::draw_confusion(&by_id("confusion"), &r.confusion);
+    super::curves::on_cnn(r.curves);
     let confidence = r.confidence.0;
     TEST.set(Some(TestSet { images: r.images.0, labels: r.labels.0, cnn: r.predictions.0, confidence, svm: None }));
     SCORES.set(Vec::new());
@@ -232,6 +283,7 @@ pub fn on_svm_result(r: SvmResult) {
     show_lambda(&r.scores, r.lambda);
     set_hidden("svm-confusion-figure", false);
     charts::draw_confusion(&by_id("svm-confusion"), &r.confusion);
+    super::curves::on_svm(r.curves);
     TEST.with_borrow_mut(|test| {
         if let Some(t) = test {
             t.svm = Some(r.predictions.0);
@@ -414,7 +466,7 @@ fn tile(t: &TestSet, i: usize) -> Option<HtmlElement> {
     figure.set_type("button");
     figure.set_class_name(if gallery::is_wrong(truth, cnn, svm) { "tile wrong" } else { "tile" });
     figure.set_title("Open in the pad: its answer, heatmap and nearest training images");
-    let canvas = image_canvas(t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?);
+    let canvas = super::images::canvas_of(t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?);
     let _ = canvas.set_attribute("aria-hidden", "true");
     let _ = figure.set_attribute("aria-label", &format!("{}: open it in the pad", gallery::tile_label(i, truth)));
     let caption: HtmlElement = create("span");
@@ -437,17 +489,4 @@ fn open_tile(e: &MouseEvent) {
     if let Some(grey) = grey {
         pad::show_test_image(&grey, index);
     }
-}
-
-/// A canvas of one grey test image, a pixel per pixel.
-fn image_canvas(grey: &[u8]) -> HtmlCanvasElement {
-    let canvas: HtmlCanvasElement = create("canvas");
-    canvas.set_width(IMAGE_SIDE as u32);
-    canvas.set_height(IMAGE_SIDE as u32);
-    let rgba = gray_rgba(grey);
-    if let Ok(image) = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), IMAGE_SIDE as u32, IMAGE_SIDE as u32)
-    {
-        let _ = context_2d(&canvas).put_image_data(&image, 0.0, 0.0);
-    }
-    canvas
 }

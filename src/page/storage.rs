@@ -16,8 +16,14 @@ use web_sys::{IdbDatabase, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTran
 use super::dom::{js_error, window};
 
 const DB: &str = "fashion-mnist-lab";
-const DB_VERSION: u32 = 1;
+/// Version 2 added the experiment log's stores.
+const DB_VERSION: u32 = 2;
 const STORE: &str = "models";
+/// The experiment log: one record per run, keyed by its id.
+pub const RUNS: &str = "runs";
+/// Run records that did not parse, kept as they were rather than deleted.
+pub const RUNS_ASIDE: &str = "runs-aside";
+const STORES: [&str; 3] = [STORE, RUNS, RUNS_ASIDE];
 
 /// Why the browser's storage could not be used.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,8 +119,17 @@ async fn run(
     mode: IdbTransactionMode,
     op: impl FnOnce(&IdbObjectStore) -> Result<IdbRequest, JsValue>,
 ) -> Result<JsValue, StorageError> {
+    run_in(STORE, mode, op).await
+}
+
+/// [`run`] on the store named `store`.
+pub async fn run_in(
+    store: &str,
+    mode: IdbTransactionMode,
+    op: impl FnOnce(&IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, StorageError> {
     let db = open().await?;
-    let result = transact(&db, mode, op).await;
+    let result = transact(&db, store, mode, op).await;
     db.close();
     result
 }
@@ -128,10 +143,15 @@ async fn open() -> Result<IdbDatabase, StorageError> {
     let request = factory.open_with_u32(DB, DB_VERSION).map_err(unavailable)?;
     let upgrade = {
         let request = request.clone();
-        // A new (or older) database gets its store; version 1 has nothing else.
+        // A new (or older) database gets the stores it lacks; nothing else changed.
         Closure::<dyn FnMut()>::new(move || {
             if let Ok(db) = request.result().and_then(|r| r.dyn_into::<IdbDatabase>()) {
-                let _ = db.create_object_store(STORE);
+                let names = db.object_store_names();
+                for store in STORES {
+                    if !names.contains(store) {
+                        let _ = db.create_object_store(store);
+                    }
+                }
             }
         })
     };
@@ -156,12 +176,13 @@ fn clear_open(request: &IdbOpenDbRequest) {
 
 async fn transact(
     db: &IdbDatabase,
+    store: &str,
     mode: IdbTransactionMode,
     op: impl FnOnce(&IdbObjectStore) -> Result<IdbRequest, JsValue>,
 ) -> Result<JsValue, StorageError> {
     let failed = |e: JsValue| StorageError::Failed(js_error(&e));
-    let tx = db.transaction_with_str_and_mode(STORE, mode).map_err(failed)?;
-    let request = tx.object_store(STORE).and_then(|s| op(&s)).map_err(failed)?;
+    let tx = db.transaction_with_str_and_mode(store, mode).map_err(failed)?;
+    let request = tx.object_store(store).and_then(|s| op(&s)).map_err(failed)?;
     let done = settle(|ok, err| {
         tx.set_oncomplete(Some(ok));
         tx.set_onerror(Some(err));

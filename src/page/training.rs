@@ -39,6 +39,7 @@ pub fn on_train_start(arch: Arch, epochs: u32, batches: u32, batches_per_epoch: 
     schedule_redraw();
     set_text("live-epoch", "1");
     set_text("live-epochs", &epochs.to_string());
+    set_text("live-held-out", "–");
     let epochs = if epochs == 1 { "1 epoch".to_string() } else { format!("{epochs} epochs") };
     status::set_progress(0.0, Some(&format!("Training {arch}: {epochs}, {} batches", thousands(batches))));
 }
@@ -89,6 +90,12 @@ pub fn clear_eta() {
 /// Batches finished in the current run.
 pub fn trained_steps() -> u32 {
     TRAINED.get()
+}
+
+/// The current run's smoothed loss and accuracy, `[step, value]`, for the experiment log.
+pub fn smoothed_curves() -> (Vec<[f32; 2]>, Vec<[f32; 2]>) {
+    let points = |c: &Curve| c.smooth.iter().map(|&(s, v)| [s as f32, v as f32]).collect();
+    (LOSS.with_borrow(points), ACCURACY.with_borrow(points))
 }
 
 /// The current run's number of batches (1 before the first run).

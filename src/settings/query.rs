@@ -103,6 +103,31 @@ struct KernelParts {
     gamma: Option<f32>,
 }
 
+/// The keys of the training and SVM settings: what a run's record keeps and a sweep may vary
+/// (not `backend`, `model`, `autostart` or `data`, which say where and how the page runs).
+pub const RUN_KEYS: &[&str] = &[
+    "arch",
+    "epochs",
+    "batch",
+    "lr",
+    "lr_decay",
+    "warmup",
+    "smoothing",
+    "wd",
+    "augment",
+    "shift",
+    "sketch_aug",
+    "train_limit",
+    "test_limit",
+    "seed",
+    "svm_kernel",
+    "svm_dim",
+    "svm_gamma",
+    "svm_lambda",
+    "svm_epochs",
+    "svm_average",
+];
+
 /// Sets what `key=value` says, or says why not.
 fn apply(s: &mut Settings, parts: &mut KernelParts, key: &str, value: String) -> Result<(), String> {
     let t = &mut s.train;

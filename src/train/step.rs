@@ -196,6 +196,8 @@ pub struct Inference {
     pub predictions: Vec<u8>,
     /// The head's softmax probability of each prediction.
     pub confidence: Vec<f32>,
+    /// All ten probabilities of each image, row-major (the ROC curves rank by them).
+    pub probabilities: Vec<f32>,
     pub features: Vec<f32>,
     pub feature_dim: usize,
 }
@@ -220,6 +222,7 @@ where
     let count = count.min(split.len());
     let mut predictions = Vec::with_capacity(count);
     let mut confidence = Vec::with_capacity(count);
+    let mut probabilities = Vec::with_capacity(count * NUM_CLASSES);
     let mut features = Vec::with_capacity(count * feature_dim);
     for range in sequential_batches(count, batch_size) {
         let indices: Vec<usize> = range.clone().collect();
@@ -234,12 +237,14 @@ where
         for row in logits.chunks_exact(NUM_CLASSES) {
             let class = crate::svm::argmax(row);
             predictions.push(class as u8);
-            confidence.push(crate::explain::softmax(row)[class]);
+            let p = crate::explain::softmax(row);
+            confidence.push(p[class]);
+            probabilities.extend_from_slice(&p);
         }
         features.extend(feats.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("features: {e:?}"))?);
         if on_batch(range.end).await.is_break() {
             break;
         }
     }
-    Ok(Inference { predictions, confidence, features, feature_dim })
+    Ok(Inference { predictions, confidence, probabilities, features, feature_dim })
 }

@@ -20,6 +20,20 @@ impl Rgba {
     }
 }
 
+/// One colour per class (the feature map's points, the ROC curves), distinct on white.
+pub const CLASS_COLOURS: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
 // ---- Confusion matrix ------------------------------------------------------------------------
 
 /// Right answers (the diagonal) in blue, wrong ones in red.

@@ -43,6 +43,15 @@ pub fn round_thousands(x: f64) -> String {
 }
 
 /// JavaScript's `Math.round`: halves go up (towards +∞), not away from zero.
+/// A power of ten as a short axis label: 1, 10, 100, 1k, 10k, 100k, 1M, 10M.
+pub fn power_of_ten(exponent: i32) -> String {
+    match exponent {
+        e if e < 3 => 10i64.pow(e.max(0) as u32).to_string(),
+        e if e < 6 => format!("{}k", 10i64.pow((e - 3) as u32)),
+        e => format!("{}M", 10i64.pow((e - 6) as u32)),
+    }
+}
+
 pub fn js_round(x: f64) -> i64 {
     (x + 0.5).floor() as i64
 }

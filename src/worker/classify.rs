@@ -18,17 +18,25 @@ use crate::sketch::{Gray, Prepared, prepare};
 /// Training images shown as the nearest neighbours.
 const NEIGHBOURS: usize = 8;
 
-/// `ToWorker::Classify`.
-pub fn classify(seq: u32, (width, height, as_is): (u32, u32, bool), rgba: &[u8], loaded: Option<Loaded>) {
-    let prepared = if as_is && (width as usize, height as usize) == (IMAGE_SIDE, IMAGE_SIDE) {
+/// A picture as the model sees it: a dataset image as it is, anything else through the sketch
+/// preprocessing.
+pub fn prepare_picture((width, height, as_is): (u32, u32, bool), rgba: &[u8]) -> Result<Prepared, String> {
+    if as_is && (width as usize, height as usize) == (IMAGE_SIDE, IMAGE_SIDE) {
         let image: Vec<u8> = rgba.chunks_exact(4).map(|p| p[0]).collect();
         let empty = image.iter().all(|&p| p == 0);
-        Prepared { image, inverted: false, filled_outline: false, empty }
-    } else {
-        match Gray::from_rgba(width as usize, height as usize, rgba) {
-            Ok(p) => prepare(&p),
-            Err(e) => return warning(format!("The picture cannot be read: {e}.")),
-        }
+        return Ok(Prepared { image, inverted: false, filled_outline: false, empty });
+    }
+    match Gray::from_rgba(width as usize, height as usize, rgba) {
+        Ok(p) => Ok(prepare(&p)),
+        Err(e) => Err(format!("The picture cannot be read: {e}.")),
+    }
+}
+
+/// `ToWorker::Classify`.
+pub fn classify(seq: u32, picture: (u32, u32, bool), rgba: &[u8], loaded: Option<Loaded>) {
+    let prepared = match prepare_picture(picture, rgba) {
+        Ok(p) => p,
+        Err(e) => return warning(e),
     };
     spawn_local(async move {
         if let Err(e) = answer(seq, prepared, loaded).await {
@@ -77,7 +85,7 @@ async fn answer(seq: u32, prepared: Prepared, loaded: Option<Loaded>) -> Result<
     let cnn_class = e.cnn_class();
     let svm = loaded.svm.as_ref().map(|svm| {
         let scores = svm.scores(&e.features);
-        SvmAnswer { class: argmax(&scores) as u8, scores: scores.to_vec().into() }
+        SvmAnswer { class: argmax(&scores) as u8, scores: scores.into() }
     });
     // The heatmap explains the headline answer: the SVM's when there is one.
     let shown = svm.as_ref().map_or(cnn_class, |s| usize::from(s.class));
@@ -88,6 +96,10 @@ async fn answer(seq: u32, prepared: Prepared, loaded: Option<Loaded>) -> Result<
         activations: map_stack(&e.first),
         filters: map_stack(&filters),
         neighbours: neighbours(&loaded, &e),
+        map_point: loaded.map.as_ref().and_then(|m| match m.project(&e.features)[..] {
+            [x, y, ..] => Some([x, y]),
+            _ => None,
+        }),
         millis: started.elapsed().as_secs_f64() * 1000.0,
     });
     send(FromWorker::Prediction(Box::new(prediction)));

@@ -13,13 +13,18 @@ use crate::dataset::{IMAGE_PIXELS, Split};
 use crate::metrics::{ClassificationReport, confusion_matrix};
 use crate::model::Model;
 use crate::neighbours::FeatureIndex;
-use crate::protocol::{FromWorker, LambdaScore, Phase, Report, SvmResult, SvmStage, TestResult};
+use crate::pca::Pca;
+use crate::protocol::{FeatureProjection, FromWorker, LambdaScore, Phase, Report, SvmResult, SvmStage, TestResult};
+use crate::roc::{OneVsRest, one_vs_rest};
 use crate::svm::{FeatureMap, Fit, Kernel, SvmClassifier, SvmOptions};
 use crate::train::infer_split;
 
 /// Test images per inference batch: large enough to keep the backend busy, small enough that
 /// progress moves several times a second on the CPU.
-const INFER_BATCH: usize = 500;
+pub(super) const INFER_BATCH: usize = 500;
+
+/// Points per drawn ROC or PR curve: the areas use every image.
+const CURVE_POINTS: usize = 200;
 
 /// The SVM fit runs in slices of about this long: few enough yields to cost nothing, often
 /// enough for Stop.
@@ -30,7 +35,7 @@ fn confusion(predicted: &[u8], labels: &[u8]) -> Vec<Vec<u32>> {
 }
 
 /// Yields to the worker's event loop, then says whether to go on (Stop not pressed).
-async fn continue_unless_stopped() -> ControlFlow<()> {
+pub(super) async fn continue_unless_stopped() -> ControlFlow<()> {
     yield_now().await;
     if stop_requested() { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
 }
@@ -59,6 +64,8 @@ fn kernel_label(kernel: Kernel) -> String {
 pub struct Evaluation {
     pub cnn_accuracy: Option<f64>,
     pub svm: Option<(SvmClassifier, f64)>,
+    /// The projection of the test images' feature map, for placing drawings on it.
+    pub map: Option<Pca>,
 }
 
 /// Evaluates `model` on the first `total` images of `test` and fits the SVM on its features
@@ -101,9 +108,34 @@ pub async fn evaluate(
         labels: test_labels.to_vec().into(),
         predictions: tested.predictions.clone().into(),
         confidence: tested.confidence.clone().into(),
+        curves: one_vs_rest(&tested.probabilities, test_labels, CURVE_POINTS),
     })));
+    let map = feature_map(&tested.features, tested.feature_dim);
+    yield_now().await;
     let svm = fit_svm(model, (train, n), test_labels, &tested.features, device, options, on_neighbours).await?;
-    Ok(Evaluation { cnn_accuracy: Some(cnn_report.accuracy), svm })
+    Ok(Evaluation { cnn_accuracy: Some(cnn_report.accuracy), svm, map: Some(map) })
+}
+
+/// The test images' features on their two principal axes, sent to the page.
+fn feature_map(features: &[f32], dim: usize) -> Pca {
+    let pca = Pca::fit(features, dim, 2);
+    send(FromWorker::FeatureMap(Box::new(FeatureProjection {
+        points: pca.project_all(features).into(),
+        method: "pca".into(),
+        explained: pca.explained(),
+    })));
+    pca
+}
+
+/// One-vs-rest curves ranked by the SVM's margins of `rows`.
+fn svm_curves(svm: &crate::svm::LinearSvm, rows: &crate::svm::Rows, labels: &[u8]) -> OneVsRest {
+    let mut row = vec![0.0; rows.dim()];
+    let mut scores = Vec::with_capacity(rows.len() * crate::dataset::NUM_CLASSES);
+    for i in 0..rows.len() {
+        rows.row(i, &mut row);
+        scores.extend_from_slice(&svm.scores(&row));
+    }
+    one_vs_rest(&scores, labels, CURVE_POINTS)
 }
 
 /// Fits the SVM on the model's features of `train` and tests it on `test_features`; `None`
@@ -169,6 +201,7 @@ async fn fit_svm(
         confusion: confusion(&predicted, test_labels),
         report: Report::from(&report),
         predictions: predicted.into(),
+        curves: svm_curves(&svm, &test_rows, test_labels),
         train_rows: n as u32,
         feature_seconds,
         fit_seconds,
@@ -177,7 +210,7 @@ async fn fit_svm(
 }
 
 /// Runs the fit to its end, reporting progress; `false` when Stop cut it short.
-async fn run_fit(fit: &mut Fit<'_>) -> bool {
+pub(super) async fn run_fit(fit: &mut Fit<'_>) -> bool {
     let mut sent_scores = 0;
     loop {
         let slice = Instant::now();

@@ -29,21 +29,22 @@ pub fn load_model(bytes: Vec<u8>, source: ModelSource, name: String) {
             Ok(m) => m,
             Err(e) => return refuse(e.to_string()),
         };
-        slot::replace(model, file.svm, file.info, source);
+        slot::replace(model, file.svm, Some(file.custom), file.info, source);
         slot::send_model_ready();
+        super::classes::send_classes();
         indexing::spawn();
     });
 }
 
 /// `ToWorker::SaveModel`: sends the current model (CNN weights and SVM) as a file.
 pub async fn save_model(purpose: SavePurpose) {
-    let Some((model, svm, info)) = slot::current_file_parts() else {
+    let Some((model, svm, info, custom)) = slot::current_file_parts() else {
         let message = "There is no model to save yet: train one or load one first.".to_string();
         return send(FromWorker::ModelError { source: None, message });
     };
     match read_weights(&model).await {
         Ok(weights) => {
-            let bytes = ModelFile { info, weights, svm: svm.map(|s| (*s).clone()) }.encode();
+            let bytes = ModelFile { info, weights, svm: svm.map(|s| (*s).clone()), custom }.encode();
             send(FromWorker::ModelFile { purpose, arch: model.arch(), bytes: bytes.into() });
         }
         Err(e) => send(FromWorker::ModelError { source: None, message: format!("Could not save the model: {e}") }),
@@ -55,7 +56,7 @@ pub async fn save_model(purpose: SavePurpose) {
 pub async fn send_checkpoint(model: &Model, info: ModelInfo, step: usize, batches: usize) {
     match read_weights(model).await {
         Ok(weights) => {
-            let bytes = ModelFile { info, weights, svm: None }.encode();
+            let bytes = ModelFile { info, weights, svm: None, custom: Default::default() }.encode();
             send(FromWorker::Checkpoint { step: step as u32, batches: batches as u32, bytes: bytes.into() });
         }
         // Not fatal: the run goes on, only without this safety copy.

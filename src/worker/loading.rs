@@ -75,6 +75,13 @@ pub fn init(query: String) {
     spawn_local(start(settings, query));
 }
 
+/// `ToWorker::Samples`: a page of one class's training images, once the dataset is in.
+pub fn samples(class: u8, page: u32) {
+    if let Some(data) = dataset() {
+        send(FromWorker::Samples(Box::new(crate::explore::samples(&data.train, class, page as usize))));
+    }
+}
+
 /// `ToWorker::Retry`: loads the dataset again after a failed attempt; files that arrived
 /// whole are not downloaded again.
 pub fn retry() {
@@ -147,5 +154,6 @@ async fn download(settings: &Settings) -> Result<Rc<FashionMnist>, String> {
     let data = FashionMnist::from_gz_files([&files[0], &files[1], &files[2], &files[3]])
         .map_err(|e| format!("The dataset is not usable: {e}"))?;
     send(FromWorker::Dataset { train: data.train.len() as u32, test: data.test.len() as u32 });
+    send(FromWorker::DatasetView(Box::new(crate::explore::view(&data.train, &data.test))));
     Ok(Rc::new(data))
 }

@@ -3,6 +3,7 @@
 //! heavy work here is what keeps the page responsive during training.
 
 mod backend;
+mod classes;
 mod classify;
 mod evaluate;
 mod fetch;
@@ -61,6 +62,12 @@ fn handle(msg: ToWorker) {
         }
         ToWorker::LoadModel { bytes, source, name } => files::load_model(bytes.0, source, name),
         ToWorker::SaveModel { purpose } => spawn_local(files::save_model(purpose)),
+        ToWorker::Samples { class, page } => loading::samples(class, page),
+        ToWorker::AddExample { name, width, height, rgba, as_is } => {
+            classes::add_example(&name, (width, height, as_is), &rgba)
+        }
+        ToWorker::RemoveClass { name } => classes::remove(&name),
+        ToWorker::FitClasses { named } => classes::fit(named),
         ToWorker::Memory => spawn_local(gpu_js::report_memory()),
         // Fault injection for the tests (and for anyone checking how the page recovers).
         ToWorker::Fault { kind: FaultKind::Panic } => panic!("fault injected on request (kind=panic)"),

@@ -59,7 +59,7 @@ pub fn stop_requested() -> bool {
     STOP.with(|s| s.is_fired()) || SKIP.get()
 }
 
-fn reset_stop() {
+pub(super) fn reset_stop() {
     STOP.with(|s| s.reset());
 }
 
@@ -118,7 +118,7 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
     // The trained CNN is safe with the page before the evaluation and the SVM fit (a minute or
     // more on big runs), in case the worker does not live to store the finished model.
     send_checkpoint(&outcome.model, info.clone(), outcome.steps, shape.batches).await;
-    let generation = slot::replace(outcome.model.clone(), None, info.clone(), ModelSource::Trained);
+    let generation = slot::replace(outcome.model.clone(), None, None, info.clone(), ModelSource::Trained);
     slot::send_model_ready();
     send_trained(settings.arch, &outcome);
     evaluate_and_store(all, data, device, &outcome, info, generation).await
@@ -155,6 +155,9 @@ async fn evaluate_and_store(
     info.svm_accuracy = evaluation.svm.as_ref().map(|e| e.1);
     info.test_images = if info.cnn_accuracy.is_some() { n_test } else { 0 };
     slot::set_evaluated(generation, evaluation.svm.map(|e| e.0), info);
+    if let Some(map) = evaluation.map {
+        slot::set_map(generation, map);
+    }
     // A model loaded meanwhile is in use now: this one's results are not its own.
     if slot::generation() == generation {
         slot::send_model_ready();
@@ -165,13 +168,12 @@ async fn evaluate_and_store(
 }
 
 /// The parameters of `query` that shape the model, as recorded with it (not `backend`,
-/// `autostart`, `model` or `data`).
+/// `autostart`, `model`, `data` or a sweep).
 fn training_settings(query: &str) -> String {
-    let skip = ["backend", "autostart", "model", "data"];
     let kept: Vec<&str> = query
         .trim_start_matches('?')
         .split('&')
-        .filter(|kv| !kv.is_empty() && !skip.contains(&kv.split('=').next().unwrap_or("")))
+        .filter(|kv| crate::settings::RUN_KEYS.contains(&kv.split('=').next().unwrap_or("")))
         .collect();
     kept.join("&")
 }
