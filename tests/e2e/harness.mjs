@@ -78,18 +78,18 @@ export const BASE = ORIGIN + SUBPATH;
 // --expose-gc: the memory measurement collects garbage in the worker before reading its numbers.
 const BASE_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--js-flags=--expose-gc'];
 export const browsers = {};
-export async function browser(webgpu) {
-  const key = webgpu ? 'gpu' : 'nogpu';
-  browsers[key] ??= await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
-  });
+// `camera`: Chromium's fake camera (a moving test pattern); whether the page may use it is the
+// context's permission, so a context without it sees a refusal.
+export async function browser(webgpu, camera = false) {
+  const key = camera ? 'camera' : webgpu ? 'gpu' : 'nogpu';
+  const args = camera ? [...BASE_ARGS, '--use-fake-device-for-media-stream'] : webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS;
+  browsers[key] ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   return browsers[key];
 }
 
-export async function open(query, { webgpu = false, viewport = { width: 1280, height: 1400 }, at = 'index.html' } = {}) {
-  const ctx = await (await browser(webgpu)).newContext({ viewport });
+export async function open(query, { webgpu = false, camera = null, viewport = { width: 1280, height: 1400 }, at = 'index.html' } = {}) {
+  const ctx = await (await browser(webgpu, camera !== null)).newContext({ viewport });
+  if (camera === 'allow') await ctx.grantPermissions(['camera'], { origin: ORIGIN });
   const page = await ctx.newPage();
   // Every request the page and its worker make, and every Content-Security-Policy violation.
   const requests = [];

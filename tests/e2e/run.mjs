@@ -10,6 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { BASE, OUT, ROOT, SUBPATH, outside, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
 import { memoryRuns } from './memory.mjs';
+import { camera, explorer, ownClasses, sweepAndLog } from './lab.mjs';
 
 const filter = process.argv[2] || '';
 function check(cond, message) { if (!cond) throw new Error(message); }
@@ -940,6 +941,11 @@ test('keyboard and screen readers: every control reachable and named, the pad dr
     return `${controls.length} controls reached by Tab and named; keyboard drawing read as ${p.label}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'a11y.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
+
+test('Lab: the dataset explorer and the model summary work before any training; a sample opens in the pad', explorer);
+test('Lab: teach it a class of its own from ten drawings; refusals of bad input; kept across a reload; removed', ownClasses);
+test('Lab: the camera is classified a few times a second and gives examples; a refused camera is explained', camera);
+test('Lab: a sweep fills the experiment log (kept, sorted, exported, deleted; bad records kept aside), with ROC/PR curves and the feature map', sweepAndLog);
 
 let passed = 0, failed = 0;
 for (const t of tests) {
