@@ -9,109 +9,18 @@
 //! The side channel is generic: serialising a `Bulk` puts its vector in a thread-local list and
 //! writes its index; deserialising takes it back by index (see [`encode`] and [`decode`]).
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::cell::RefCell;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use crate::arch::Arch;
 use crate::roc::OneVsRest;
 
+mod bulk;
+#[cfg(target_arch = "wasm32")]
+pub mod js;
 mod lab;
+pub use bulk::{Buffer, Bulk, Element, decode, encode};
 pub use lab::{ClassesFitted, DatasetView, FeatureProjection, SamplePage};
-
-/// A vector that crosses the boundary as a typed array, out of band.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Bulk<T>(pub Vec<T>);
-
-impl<T> From<Vec<T>> for Bulk<T> {
-    fn from(v: Vec<T>) -> Self {
-        Bulk(v)
-    }
-}
-
-impl<T> std::ops::Deref for Bulk<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        &self.0
-    }
-}
-
-/// One out-of-band buffer: which typed array it becomes in JavaScript.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Buffer {
-    U8(Vec<u8>),
-    U32(Vec<u32>),
-    F32(Vec<f32>),
-}
-
-/// The element types a [`Bulk`] can carry.
-pub trait Element: Sized + Clone {
-    fn wrap(v: Vec<Self>) -> Buffer;
-    fn unwrap(b: Buffer) -> Option<Vec<Self>>;
-}
-
-macro_rules! element {
-    ($t:ty, $variant:ident) => {
-        impl Element for $t {
-            fn wrap(v: Vec<Self>) -> Buffer {
-                Buffer::$variant(v)
-            }
-            fn unwrap(b: Buffer) -> Option<Vec<Self>> {
-                match b {
-                    Buffer::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-element!(u8, U8);
-element!(u32, U32);
-element!(f32, F32);
-
-thread_local! {
-    /// The buffers of the message being encoded or decoded, by index.
-    static SIDE: RefCell<Vec<Option<Buffer>>> = const { RefCell::new(Vec::new()) };
-}
-
-impl<T: Element> Serialize for Bulk<T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let index = SIDE.with(|side| {
-            let mut side = side.borrow_mut();
-            side.push(Some(T::wrap(self.0.clone())));
-            side.len() - 1
-        });
-        s.serialize_u32(index as u32)
-    }
-}
-
-impl<'de, T: Element> Deserialize<'de> for Bulk<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let index = u32::deserialize(d)? as usize;
-        let buffer = SIDE.with(|side| side.borrow_mut().get_mut(index).and_then(Option::take));
-        let buffer = buffer.ok_or_else(|| serde::de::Error::custom(format!("no bulk buffer {index}")))?;
-        T::unwrap(buffer)
-            .map(Bulk)
-            .ok_or_else(|| serde::de::Error::custom(format!("bulk buffer {index} has another type")))
-    }
-}
-
-/// Serialises `msg` with `to_control` (serde-wasm-bindgen in the browser, serde_json in tests)
-/// and returns the control value with the message's bulk buffers, in index order.
-pub fn encode<M: Serialize, V, E>(msg: &M, to_control: impl FnOnce(&M) -> Result<V, E>) -> Result<(V, Vec<Buffer>), E> {
-    SIDE.with(|side| side.borrow_mut().clear());
-    let control = to_control(msg);
-    let buffers = SIDE.with(|side| side.borrow_mut().drain(..).flatten().collect());
-    Ok((control?, buffers))
-}
-
-/// The inverse of [`encode`].
-pub fn decode<M, E>(buffers: Vec<Buffer>, from_control: impl FnOnce() -> Result<M, E>) -> Result<M, E> {
-    SIDE.with(|side| *side.borrow_mut() = buffers.into_iter().map(Some).collect());
-    let msg = from_control();
-    SIDE.with(|side| side.borrow_mut().clear());
-    msg
-}
 
 /// Where the model in use came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -635,68 +544,3 @@ impl std::error::Error for DecodeError {}
 /// A posted message's two parts: `{m: control, b: [typed arrays]}` (see [`js`]).
 pub const CONTROL_KEY: &str = "m";
 pub const BULK_KEY: &str = "b";
-
-/// The browser side of the boundary: a message becomes `{m: control, b: [typed arrays]}` and
-/// the arrays' buffers go in the transfer list.
-#[cfg(target_arch = "wasm32")]
-pub mod js {
-    use super::{BULK_KEY as BULK, Buffer, CONTROL_KEY as CONTROL, DecodeError, decode, encode};
-    use js_sys::{Array, Float32Array, Object, Reflect, Uint8Array, Uint8ClampedArray, Uint32Array};
-    use serde::Serialize;
-    use serde::de::DeserializeOwned;
-    use wasm_bindgen::{JsCast, JsValue};
-
-    /// The value to post and its transfer list.
-    pub fn to_js<M: Serialize>(msg: &M) -> (JsValue, Array) {
-        // Maps as plain objects and Option::None as undefined: serde-wasm-bindgen's defaults
-        // except for maps, which it would make JS Maps.
-        let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        let (control, buffers) = match encode(msg, |m| m.serialize(&serializer)) {
-            Ok(v) => v,
-            // Only a non-serialisable type could fail, which the round-trip test rules out.
-            Err(e) => (JsValue::from_str(&format!("unserialisable message: {e}")), Vec::new()),
-        };
-        let bulk = Array::new();
-        let transfer = Array::new();
-        for b in buffers {
-            let array: JsValue = match b {
-                Buffer::U8(v) => Uint8Array::from(&v[..]).into(),
-                Buffer::U32(v) => Uint32Array::from(&v[..]).into(),
-                Buffer::F32(v) => Float32Array::from(&v[..]).into(),
-            };
-            if let Ok(buffer) = Reflect::get(&array, &"buffer".into()) {
-                transfer.push(&buffer);
-            }
-            bulk.push(&array);
-        }
-        let obj = Object::new();
-        let _ = Reflect::set(&obj, &CONTROL.into(), &control);
-        let _ = Reflect::set(&obj, &BULK.into(), &bulk);
-        (obj.into(), transfer)
-    }
-
-    /// Reads a message posted by [`to_js`] on the other side.
-    pub fn from_js<M: DeserializeOwned>(value: &JsValue) -> Result<M, DecodeError> {
-        let control = Reflect::get(value, &CONTROL.into()).map_err(|_| DecodeError("no control part".into()))?;
-        let bulk: Array = Reflect::get(value, &BULK.into())
-            .ok()
-            .and_then(|b| b.dyn_into().ok())
-            .ok_or_else(|| DecodeError("no bulk part".into()))?;
-        let mut buffers = Vec::with_capacity(bulk.length() as usize);
-        for item in bulk.iter() {
-            let buffer = if let Some(a) = item.dyn_ref::<Uint8Array>() {
-                Buffer::U8(a.to_vec())
-            } else if let Some(a) = item.dyn_ref::<Uint8ClampedArray>() {
-                Buffer::U8(a.to_vec())
-            } else if let Some(a) = item.dyn_ref::<Float32Array>() {
-                Buffer::F32(a.to_vec())
-            } else if let Some(a) = item.dyn_ref::<Uint32Array>() {
-                Buffer::U32(a.to_vec())
-            } else {
-                return Err(DecodeError("a bulk part that is not a typed array".into()));
-            };
-            buffers.push(buffer);
-        }
-        decode(buffers, || serde_wasm_bindgen::from_value(control)).map_err(|e| DecodeError(e.to_string()))
-    }
-}

@@ -42,6 +42,8 @@ pub fn show_nothing(text: &str) {
         let c = canvas(id);
         context_2d(&c).clear_rect(0.0, 0.0, f64::from(c.width()), f64::from(c.height()));
     }
+    inside::clear();
+    super::feature_map::on_drawing(None);
 }
 
 /// The worker's answer to a picture the pad sent.

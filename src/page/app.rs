@@ -7,8 +7,8 @@ use web_sys::{CustomEvent, ErrorEvent, PromiseRejectionEvent};
 use super::dom::{el, js_error, listen, on, set_data, window};
 use super::status::{self, fail, set_phase, show_error};
 use super::{
-    camera, classes, curves, explorer, feature_map, form, glossary, inside, link, model_summary, models_panel, pad,
-    results, runs, sweep, training,
+    camera, classes, curves, explorer, feature_map, form, gallery, glossary, inside, link, model_summary, models_panel,
+    pad, results, runs, sweep, training,
 };
 use crate::protocol::{FaultKind, Phase, ToWorker};
 use crate::settings::Settings;
@@ -32,7 +32,7 @@ pub fn start() {
     // The worker reports a bad parameter; the form shows the default in its place.
     form::build(&Settings::from_query_lenient(&query).0);
     training::init();
-    results::init();
+    gallery::init();
     pad::init();
     inside::init();
     glossary::init();
@@ -48,6 +48,7 @@ pub fn start() {
     on::<web_sys::Event>("stop-button", "click", |_| link::stop());
     on::<web_sys::Event>("retry-button", "click", |_| link::retry());
     let win = window();
+    listen::<web_sys::Event>(&win, "resize", |_| on_resize());
     listen::<ErrorEvent>(&win, "error", |e| fail(&format!("Unexpected error in the page: {}", e.message())));
     listen::<PromiseRejectionEvent>(&win, "unhandledrejection", |e| {
         fail(&format!("Unexpected error in the page: {}", js_error(&e.reason())))
@@ -61,6 +62,26 @@ pub fn start() {
     });
     set_phase(Phase::Loading, Some("Loading the app…"));
     show_error("");
+}
+
+thread_local! {
+    /// A redraw after a resize is waiting.
+    static RESIZE_PENDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The window changed size (a phone turned): the charts drawn at their shown width are drawn
+/// again, once the resizing has paused (the training curves redraw themselves).
+fn on_resize() {
+    if RESIZE_PENDING.replace(true) {
+        return;
+    }
+    super::dom::after(200, || {
+        RESIZE_PENDING.set(false);
+        results::redraw();
+        curves::redraw();
+        feature_map::redraw();
+        explorer::redraw();
+    });
 }
 
 /// The memory line: the worker's WebAssembly memory and the part of it in use, the bytes in

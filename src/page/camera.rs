@@ -17,6 +17,8 @@ use super::pad;
 
 /// How often a frame is classified (ms): a few times a second, as a drawing is.
 const FRAME_EVERY_MS: i32 = 300;
+/// `#camera-note` while the camera is off.
+const OFF_NOTE: &str = "Or hold an item up to your camera.";
 /// The side of the square taken from each frame, in pixels (the pad scales it down to 28).
 const SIDE: u32 = 224;
 
@@ -92,7 +94,7 @@ pub fn init() {
             spawn_local(start());
         }
     });
-    show(CameraState::Off, "");
+    show(CameraState::Off, OFF_NOTE);
 }
 
 fn video() -> HtmlVideoElement {
@@ -161,7 +163,7 @@ pub fn stop() {
         window().clear_interval_with_handle(t);
     }
     video().set_src_object(None);
-    show(CameraState::Off, "");
+    show(CameraState::Off, OFF_NOTE);
 }
 
 /// The frame now: its middle square, to the pad.

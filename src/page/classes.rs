@@ -20,6 +20,13 @@ use crate::view::format::{pct, thousands, to_fixed};
 thread_local! {
     /// The names of the classes of one's own, class `NUM_CLASSES + k` first.
     static NAMES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// A fit is with the worker: it holds the device, so a run cannot start meanwhile.
+    static FITTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a fit is going on (Train waits for it).
+pub fn is_fitting() -> bool {
+    FITTING.get()
 }
 
 /// Class `class`'s name: one of the ten, or one of one's own.
@@ -72,6 +79,7 @@ fn fit() {
     let named = by_id::<HtmlInputElement>("class-name").value();
     note("Fitting the SVM with your classes beside the ten…");
     by_id::<HtmlButtonElement>("fit-classes-button").set_disabled(true);
+    FITTING.set(true);
     link::post(ToWorker::FitClasses { named });
 }
 
@@ -107,6 +115,7 @@ pub fn show(names: &[String], counts: &[u32], fitted: bool) {
 
 /// A problem the worker found with an example or a fit.
 pub fn on_error(message: &str) {
+    FITTING.set(false);
     by_id::<HtmlButtonElement>("fit-classes-button").set_disabled(false);
     note(message);
     show_error(message);
@@ -118,6 +127,7 @@ pub fn on_progress(done: u32, total: u32) {
 
 /// The refit is done: the ten classes' test accuracy before and after, and how long it took.
 pub fn on_fitted(f: &ClassesFitted) {
+    FITTING.set(false);
     let e = el("custom-classes");
     set_data(&e, "accuracy-before", Some(&to_fixed(f.before, 4)));
     set_data(&e, "accuracy-after", Some(&to_fixed(f.after, 4)));

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use web_sys::{HtmlCanvasElement, MouseEvent};
 
 use super::dom::{by_id, context_2d, el, on, set_data, set_hidden, set_text};
-use super::{pad, results};
+use super::{gallery, pad};
 use crate::dataset::CLASS_NAMES;
 use crate::protocol::FeatureProjection;
 use crate::view::colour::CLASS_COLOURS;
@@ -31,7 +31,7 @@ thread_local! {
 pub fn init() {
     on::<MouseEvent>("feature-map", "mousemove", |e| hover(&e));
     on::<MouseEvent>("feature-map", "click", |e| {
-        if let Some((i, item)) = point_at(&e).and_then(|i| Some((i, results::test_item(i)?))) {
+        if let Some((i, item)) = point_at(&e).and_then(|i| Some((i, gallery::test_item(i)?))) {
             pad::show_test_image(&item.image, i);
         }
     });
@@ -94,7 +94,7 @@ pub fn redraw() {
         let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
         ctx.clear_rect(0.0, 0.0, w, h);
         let l = layout(&canvas, &m.points);
-        let labels = results::test_labels();
+        let labels = gallery::test_labels();
         for (i, p) in m.points.chunks_exact(2).enumerate() {
             let (r, g, b) =
                 labels.get(i).and_then(|&c| CLASS_COLOURS.get(usize::from(c))).copied().unwrap_or((0, 0, 0));
@@ -145,7 +145,7 @@ fn point_at(e: &MouseEvent) -> Option<usize> {
 
 /// The pointed-at image and both answers, under the map.
 fn hover(e: &MouseEvent) {
-    let Some(item) = point_at(e).and_then(|i| results::test_item(i).map(|t| (i, t))) else { return };
+    let Some(item) = point_at(e).and_then(|i| gallery::test_item(i).map(|t| (i, t))) else { return };
     let (i, t) = item;
     let name = |c: u8| CLASS_NAMES.get(usize::from(c)).copied().unwrap_or("?");
     let mut text = format!("Test image {i}: a {}; the CNN says {}", name(t.truth), name(t.cnn));

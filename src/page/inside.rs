@@ -49,6 +49,13 @@ pub fn show(filters: &MapStack, maps: &MapStack) {
     redraw();
 }
 
+/// No answer any more: the maps are cleared (the answer's canvases are), and pointing at
+/// them shows nothing until the next answer.
+pub fn clear() {
+    SHOWN.set(Shown::default());
+    set_text("inside-caption", HINT);
+}
+
 fn point(id: &str, e: &MouseEvent) {
     let canvas: HtmlCanvasElement = by_id(id);
     let rect = canvas.get_bounding_client_rect();

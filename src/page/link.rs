@@ -367,6 +367,9 @@ pub fn train() {
     if !status::is_ready() || status::is_running() {
         return;
     }
+    if classes::is_fitting() {
+        return show_error("The SVM is being fitted with your classes: press Train once that is done (a few seconds).");
+    }
     // Read before set_phase locks (disables) the form.
     let query = super::form::query();
     runs::on_train_posted(&query, None);

@@ -13,6 +13,7 @@ pub mod dom;
 pub mod explorer;
 pub mod feature_map;
 pub mod form;
+pub mod gallery;
 pub mod glossary;
 pub mod images;
 pub mod inside;

@@ -1,24 +1,19 @@
 //! Results on the test set: the results table with earlier runs (`#results-body`), the
 //! classification report (`#report-table`), the λ search (`#lambda-table`, `#lambda-chart`),
-//! the confusion matrices, the gallery of test images, and `#metrics`' data attributes.
+//! the confusion matrices, and `#metrics`' data attributes; the test images go to the
+//! gallery ([`super::gallery`]).
 
 use std::cell::{Cell, RefCell};
-use wasm_bindgen::JsCast;
-use web_sys::{
-    Element, HtmlButtonElement, HtmlCanvasElement, HtmlElement, HtmlOptionElement, HtmlSelectElement, MouseEvent,
-};
+use web_sys::Element;
 
 use super::charts;
-use super::dom::{by_id, create, data, el, on, set_data, set_hidden, set_text};
-use super::{pad, status};
+use super::dom::{by_id, data, el, set_data, set_hidden, set_text};
+use super::{gallery, status};
 use crate::arch::Arch;
-use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use crate::protocol::{LambdaScore, Report, SvmResult, SvmStage, TestResult};
-use crate::view::chart::MatrixLayout;
 use crate::view::format::{
     Scored, fmt_lambda, fmt_time, js_round, lambda_rows, pct, report_rows, round_thousands, thousands, to_fixed,
 };
-use crate::view::gallery::{self, Filter};
 
 const SEARCH_NOTE: &str = "Each λ is fitted on 90% of the training features and scored on the other 10%; the best is then refitted on all of them.";
 const NO_RESULTS: &str = "<tr><td colspan=\"4\">Train a model to see its test accuracy.</td></tr>";
@@ -41,6 +36,9 @@ struct SvmPart {
     rows: u32,
 }
 
+/// Rows are the true class, columns the predicted one.
+type Matrix = Vec<Vec<u32>>;
+
 /// The run whose results are shown.
 struct Run {
     arch: Arch,
@@ -52,77 +50,16 @@ struct Run {
     svm: Option<SvmPart>,
 }
 
-/// The evaluated test images and the answers, for the gallery.
-struct TestSet {
-    images: Vec<u8>,
-    labels: Vec<u8>,
-    cnn: Vec<u8>,
-    confidence: Vec<f32>,
-    svm: Option<Vec<u8>>,
-}
-
 thread_local! {
     static RUN: RefCell<Option<Run>> = const { RefCell::new(None) };
     /// Earlier runs' rows of the results table, newest first.
     static EARLIER: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     /// The λ search's scores so far.
     static SCORES: RefCell<Vec<LambdaScore>> = const { RefCell::new(Vec::new()) };
-    static TEST: RefCell<Option<TestSet>> = const { RefCell::new(None) };
-    static PAGE: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The gallery's controls (paging above and below the tiles), and the matrices' cells, which
-/// open the gallery on their images.
-pub fn init() {
-    on::<web_sys::Event>("gallery-filter", "change", |_| show_page(0));
-    for id in ["gallery-prev", "gallery-prev-bottom"] {
-        on::<web_sys::Event>(id, "click", |_| show_page(PAGE.get().saturating_sub(1)));
-    }
-    for id in ["gallery-next", "gallery-next-bottom"] {
-        on::<web_sys::Event>(id, "click", |_| show_page(PAGE.get() + 1));
-    }
-    on::<MouseEvent>("gallery", "click", |e| open_tile(&e));
-    for (id, svm) in [("confusion", false), ("svm-confusion", true)] {
-        on::<MouseEvent>(id, "click", move |e| open_cell(id, svm, &e));
-    }
-}
-
-/// A click on a confusion matrix: the gallery shows that cell's images.
-fn open_cell(id: &str, svm: bool, e: &MouseEvent) {
-    let canvas: HtmlCanvasElement = by_id(id);
-    let rect = canvas.get_bounding_client_rect();
-    let scale = f64::from(canvas.width()) / rect.width().max(1.0);
-    let (x, y) = ((f64::from(e.client_x()) - rect.left()) * scale, (f64::from(e.client_y()) - rect.top()) * scale);
-    let layout = MatrixLayout::new(f64::from(canvas.width()), f64::from(canvas.height()), NUM_CLASSES);
-    let Some((truth, predicted)) = layout.cell_at(x, y) else { return };
-    show_filter(Filter::Pair { svm, truth: truth as u8, predicted: predicted as u8 });
-    el("gallery-panel").scroll_into_view();
-}
-
-/// One evaluated test image and the answers to it.
-pub struct TestItem {
-    pub image: Vec<u8>,
-    pub truth: u8,
-    pub cnn: u8,
-    pub svm: Option<u8>,
-}
-
-/// Test image `i` of the results shown, if there is one.
-pub fn test_item(i: usize) -> Option<TestItem> {
-    TEST.with_borrow(|t| {
-        let t = t.as_ref()?;
-        Some(TestItem {
-            image: t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?.to_vec(),
-            truth: *t.labels.get(i)?,
-            cnn: *t.cnn.get(i)?,
-            svm: t.svm.as_ref().and_then(|s| s.get(i).copied()),
-        })
-    })
-}
-
-/// The evaluated test images' classes.
-pub fn test_labels() -> Vec<u8> {
-    TEST.with_borrow(|t| t.as_ref().map(|t| t.labels.clone()).unwrap_or_default())
+    /// The confusion matrices shown (the CNN's, the SVM's), for a redraw at another width.
+    static MATRICES: RefCell<[Option<Matrix>; 2]> = const { RefCell::new([None, None]) };
+    /// The λ chosen by the last fit, for a redraw.
+    static CHOSEN: Cell<Option<f64>> = const { Cell::new(None) };
 }
 
 /// What the experiment log records of the run just ended: its architecture, backend, speed,
@@ -150,9 +87,20 @@ pub fn run_numbers() -> Option<RunNumbers> {
     })
 }
 
-fn show_page(page: usize) {
-    PAGE.set(page);
-    render_gallery();
+/// Draws the matrices and the λ chart again at the width they are shown (after a resize).
+pub fn redraw() {
+    MATRICES.with_borrow(|matrices| {
+        for (id, m) in ["confusion", "svm-confusion"].into_iter().zip(matrices) {
+            if let Some(m) = m {
+                charts::draw_confusion(&by_id(id), m);
+            }
+        }
+    });
+    SCORES.with_borrow(|s| {
+        if !s.is_empty() {
+            render_lambda(s, CHOSEN.get(), None);
+        }
+    });
 }
 
 fn metrics() -> Element {
@@ -215,9 +163,10 @@ pub fn on_test_result(r: TestResult) {
     charts::draw_confusion(&by_id("confusion"), &r.confusion);
     super::curves::on_cnn(r.curves);
     let confidence = r.confidence.0;
-    TEST.set(Some(TestSet { images: r.images.0, labels: r.labels.0, cnn: r.predictions.0, confidence, svm: None }));
+    MATRICES.set([Some(r.confusion), None]);
+    CHOSEN.set(None);
+    gallery::set_test(r.images.0, r.labels.0, r.predictions.0, confidence);
     SCORES.set(Vec::new());
-    show_filter(Filter::CnnErrors);
     set_inner_html(&tbody("lambda-table"), "");
     set_hidden("svm-panel", true);
     let text = format!("CNN test accuracy {} on {} images.", pct(accuracy), thousands(count));
@@ -281,15 +230,13 @@ pub fn on_svm_result(r: SvmResult) {
     render_results();
     render_report();
     show_lambda(&r.scores, r.lambda);
+    SCORES.set(r.scores.clone());
     set_hidden("svm-confusion-figure", false);
     charts::draw_confusion(&by_id("svm-confusion"), &r.confusion);
     super::curves::on_svm(r.curves);
-    TEST.with_borrow_mut(|test| {
-        if let Some(t) = test {
-            t.svm = Some(r.predictions.0);
-        }
-    });
-    show_filter(Filter::SvmErrors);
+    MATRICES.with_borrow_mut(|m| m[1] = Some(r.confusion));
+    CHOSEN.set(Some(r.lambda));
+    gallery::set_svm(r.predictions.0);
     let text = match cnn {
         Some((a, count)) => {
             format!("CNN {}, CNN + SVM {} on {} test images.", pct(a), pct(r.svm_accuracy), thousands(count))
@@ -411,82 +358,5 @@ fn render_lambda(scores: &[LambdaScore], chosen: Option<f64>, current: Option<f6
     set_inner_html(&tbody("lambda-table"), &rows);
     if let Err(e) = charts::draw_lambda(&by_id("lambda-chart"), scores, chosen) {
         status::show_error(&e.to_string());
-    }
-}
-
-/// Shows the gallery's first page of `filter`; a matrix cell gets its own `<option>`, the
-/// last one's replaced.
-fn show_filter(filter: Filter) {
-    let select = by_id::<HtmlSelectElement>("gallery-filter");
-    if let Ok(Some(old)) = select.query_selector("option[data-cell]") {
-        old.remove();
-    }
-    if matches!(filter, Filter::Pair { .. }) {
-        let option: HtmlOptionElement = create("option");
-        option.set_value(&filter.value());
-        option.set_text(&filter.label());
-        let _ = option.set_attribute("data-cell", "");
-        let _ = select.append_child(&option);
-    }
-    select.set_value(&filter.value());
-    show_page(0);
-}
-
-fn render_gallery() {
-    TEST.with_borrow(|test| {
-        let Some(t) = test else { return };
-        let value = by_id::<HtmlSelectElement>("gallery-filter").value();
-        let filter = Filter::from_value(&value).unwrap_or(Filter::All);
-        let indices = gallery::indices(filter, &t.labels, &t.cnn, t.svm.as_deref());
-        let page = gallery::clamp_page(PAGE.get(), indices.len());
-        PAGE.set(page);
-        let (text, last) = (gallery::page_text(indices.len(), page), gallery::page_count(indices.len()));
-        for suffix in ["", "-bottom"] {
-            set_text(&format!("gallery-page{suffix}"), &text);
-            by_id::<HtmlButtonElement>(&format!("gallery-prev{suffix}")).set_disabled(page == 0);
-            by_id::<HtmlButtonElement>(&format!("gallery-next{suffix}")).set_disabled(page + 1 >= last);
-        }
-        let tiles = el("gallery");
-        tiles.set_inner_html("");
-        tiles.set_class_name(if filter.mixes() { "gallery mixed" } else { "gallery" });
-        for &i in gallery::page_items(&indices, page) {
-            if let Some(tile) = tile(t, i) {
-                let _ = tiles.append_child(&tile);
-            }
-        }
-        set_hidden("gallery-panel", false);
-    });
-}
-
-/// Test image `i` with its true class and the answers, as a button that puts the image on
-/// the pad; `None` if its data is missing.
-fn tile(t: &TestSet, i: usize) -> Option<HtmlElement> {
-    let (truth, cnn, svm) = (*t.labels.get(i)?, *t.cnn.get(i)?, t.svm.as_ref().and_then(|s| s.get(i).copied()));
-    let figure: HtmlButtonElement = create("button");
-    figure.set_type("button");
-    figure.set_class_name(if gallery::is_wrong(truth, cnn, svm) { "tile wrong" } else { "tile" });
-    figure.set_title("Open in the pad: its answer, heatmap and nearest training images");
-    let canvas = super::images::canvas_of(t.images.get(i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS)?);
-    let _ = canvas.set_attribute("aria-hidden", "true");
-    let _ = figure.set_attribute("aria-label", &format!("{}: open it in the pad", gallery::tile_label(i, truth)));
-    let caption: HtmlElement = create("span");
-    caption.set_class_name("caption");
-    caption.set_inner_html(&gallery::caption_html(i, truth, cnn, svm, t.confidence.get(i).copied()));
-    let _ = figure.append_child(&canvas);
-    let _ = figure.append_child(&caption);
-    let _ = figure.set_attribute("data-index", &i.to_string());
-    Some(figure.into())
-}
-
-/// A click on a tile (one listener for the whole gallery): its test image goes on the pad.
-fn open_tile(e: &MouseEvent) {
-    let tile = e.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest(".tile").ok().flatten());
-    let Some(index) = tile.and_then(|t| t.get_attribute("data-index")).and_then(|i| i.parse::<usize>().ok()) else {
-        return;
-    };
-    let grey = TEST
-        .with_borrow(|t| t.as_ref()?.images.get(index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS).map(<[u8]>::to_vec));
-    if let Some(grey) = grey {
-        pad::show_test_image(&grey, index);
     }
 }

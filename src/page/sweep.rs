@@ -93,8 +93,8 @@ fn begin(spec: &str) {
         Ok(s) => s,
         Err(e) => return refuse(&e.to_string()),
     };
-    if !status::is_ready() || status::is_running() {
-        return refuse("A sweep starts once the dataset is in and no run is going on.");
+    if !status::is_ready() || status::is_running() || super::classes::is_fitting() {
+        return refuse("A sweep starts once the dataset is in and no run or fit is going on.");
     }
     show_error("");
     let combos = sweep.combinations();
