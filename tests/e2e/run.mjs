@@ -200,19 +200,13 @@ async function stopTest(name, { webgpu, backend, minAccuracy }) {
   const { page, ctx, log } = await open(`?backend=${backend}&epochs=1&batch=64&train_limit=6400&test_limit=500`, { webgpu });
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
-    // Watch the main thread for the whole run: its longest task (the page's own code).
-    await page.evaluate(() => { window.__task = 0; new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__task = Math.max(window.__task, e.duration); }).observe({ type: 'longtask' }); });
-    await page.click('#train-button');
-    // And the frames once the first batch is in: before it, SwiftShader compiles the step's
-    // shaders in the GPU process, which holds every frame for seconds with no task on the page's
-    // thread (measured 2.6-4.1 s here on 2026-12-02, the page's own longest task 50 ms).
-    await page.waitForFunction(() => document.querySelector('#progress').value > 0 && document.querySelector('#status').dataset.phase === 'training', null, { timeout: 120_000, polling: 100 });
+    // Watch the main thread: the longest gap between animation frames while training runs.
     await page.evaluate(() => { window.__gap = 0; let t = performance.now(); const f = (n) => { window.__gap = Math.max(window.__gap, n - t); t = n; window.__raf = requestAnimationFrame(f); }; requestAnimationFrame(f); });
+    await page.click('#train-button');
     // At least three batches done (100 in the epoch), then a little more.
     await page.waitForFunction(() => parseInt(document.querySelector('#live-epoch').textContent) >= 1 && document.querySelector('#progress').value * 100 >= 3 && document.querySelector('#status').dataset.phase === 'training', null, { timeout: 120_000, polling: 100 });
     await page.waitForTimeout(2000);
     const gap = await page.evaluate(() => window.__gap);
-    const task = await page.evaluate(() => window.__task);
     const t0 = Date.now();
     await page.click('#stop-button');
     await page.waitForFunction(() => document.querySelector('#status').dataset.phase !== 'training', null, { timeout: 10_000, polling: 50 });
@@ -223,12 +217,11 @@ async function stopTest(name, { webgpu, backend, minAccuracy }) {
     check((await attr(page, '#backend', 'data-backend')) === backend, 'wrong backend');
     check(stopMs < 1500, `Stop took ${stopMs} ms`);
     check(gap < 500, `the page froze for ${gap.toFixed(0)} ms during training`);
-    check(task < 500, `the page's thread was busy for ${task.toFixed(0)} ms at a time during training`);
     const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
     check(acc > minAccuracy, `kept model scores ${acc}`);
     // A second run can start after a stop.
     check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is disabled after stop');
-    return `stopped in ${stopMs} ms; longest frame gap ${gap.toFixed(0)} ms after the first batch, longest task ${task.toFixed(0)} ms; kept model accuracy ${acc}`;
+    return `stopped in ${stopMs} ms; longest frame gap ${gap.toFixed(0)} ms; kept model accuracy ${acc}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
 }
 
