@@ -79,9 +79,14 @@ impl fmt::Display for ClassError {
 
 impl std::error::Error for ClassError {}
 
-/// `name` tidied (trimmed, inner spaces collapsed), or why it cannot be a class's name.
+/// `name` trimmed, its inner runs of spaces made one.
+fn tidy(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `name` tidied, or why it cannot be a class's name.
 pub fn clean_name(name: &str) -> Result<String, ClassError> {
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = tidy(name);
     if name.is_empty() {
         return Err(ClassError::EmptyName);
     }
@@ -148,7 +153,7 @@ impl CustomClasses {
 
     /// Whether a fit can go ahead; `named`: the class named in the form, if any.
     pub fn check_fit(&self, named: &str) -> Result<(), ClassError> {
-        let named = named.split_whitespace().collect::<Vec<_>>().join(" ");
+        let named = tidy(named);
         if !named.is_empty() && clean_name(&named).is_ok() && self.find(&named).is_none() {
             return Err(ClassError::NoExamples(named));
         }

@@ -12,11 +12,11 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{Clamped, JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
-    CanvasRenderingContext2d, ContextAttributes2d, Event, File, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement,
-    ImageBitmap, ImageData, KeyboardEvent, PointerEvent,
+    CanvasRenderingContext2d, Event, File, HtmlButtonElement, HtmlCanvasElement, HtmlInputElement, ImageBitmap,
+    ImageData, KeyboardEvent, PointerEvent,
 };
 
-use super::dom::{by_id, context_2d, create, el, now_ms, on, set_hidden, set_text, window};
+use super::dom::{by_id, context_2d, create, el, now_ms, on, read_often_context, set_hidden, set_text, window};
 use super::{answer, link, status};
 use crate::dataset::IMAGE_SIDE;
 use crate::protocol::{Bulk, ToWorker};
@@ -97,15 +97,6 @@ fn canvas() -> HtmlCanvasElement {
 
 fn ctx() -> CanvasRenderingContext2d {
     SKETCH.with(Clone::clone)
-}
-
-fn read_often_context(canvas: &HtmlCanvasElement) -> CanvasRenderingContext2d {
-    let options = ContextAttributes2d::new();
-    options.set_will_read_frequently(true);
-    match canvas.get_context_with_context_options("2d", &options) {
-        Ok(Some(c)) => c.unchecked_into(),
-        _ => context_2d(canvas),
-    }
 }
 
 fn undo_button() -> HtmlButtonElement {

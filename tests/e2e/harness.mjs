@@ -114,6 +114,18 @@ export async function open(query, { webgpu = false, camera = null, viewport = { 
   return { page, ctx, log };
 }
 
+// One mouse stroke on the pad through `points` (fractions of its size), `steps` moves between
+// each two of them.
+export async function stroke(page, points, steps = 8) {
+  // Fresh each time: clicks elsewhere may have scrolled the page.
+  await page.locator('#sketch').scrollIntoViewIfNeeded();
+  const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
+  await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
+  await page.mouse.down();
+  for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps });
+  await page.mouse.up();
+}
+
 export const phaseOf = (page) => page.$eval('#status', (e) => e.dataset.phase);
 export async function waitPhase(page, phases, timeoutMs) {
   await page.waitForFunction((ps) => ps.includes(document.querySelector('#status')?.dataset.phase), phases, { timeout: timeoutMs, polling: 250 });

@@ -4,7 +4,7 @@
 // the feature map of its last run.
 import fs from 'node:fs';
 import path from 'node:path';
-import { OUT, open, waitPhase, attr, text, phasesSeen } from './harness.mjs';
+import { OUT, open, waitPhase, attr, text, phasesSeen, stroke } from './harness.mjs';
 
 function check(cond, message) { if (!cond) throw new Error(message); }
 const count = (page, sel) => page.$$eval(sel, (els) => els.length);
@@ -80,12 +80,7 @@ export async function sweepAndLog() {
     check((await attr(page, '#feature-map', 'data-points')) === '600' && (await attr(page, '#feature-map', 'data-method')) === 'pca', 'feature map');
     await page.locator('#curves-panel').screenshot({ path: path.join(OUT, 'roc.png') });
     // A drawing lands on the map.
-    await page.locator('#sketch').scrollIntoViewIfNeeded();
-    const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
-    await page.mouse.move(box.x + 0.3 * box.w, box.y + 0.2 * box.h);
-    await page.mouse.down();
-    for (const [x, y] of [[0.7, 0.2], [0.7, 0.8], [0.3, 0.8], [0.3, 0.2]]) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 8 });
-    await page.mouse.up();
+    await stroke(page, [[0.3, 0.2], [0.7, 0.2], [0.7, 0.8], [0.3, 0.8], [0.3, 0.2]]);
     await page.waitForFunction(() => document.querySelector('#feature-map').dataset.drawing, null, { timeout: 20_000 });
     // Hovering a dot names its image and both answers.
     await page.locator('#feature-map').scrollIntoViewIfNeeded();
@@ -159,15 +154,6 @@ function rng(seed) {
   return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
 }
 
-async function drawPath(page, points) {
-  await page.locator('#sketch').scrollIntoViewIfNeeded();
-  const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
-  await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
-  await page.mouse.down();
-  for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 6 });
-  await page.mouse.up();
-}
-
 // A five-pointed star as a mouse draws it: one closed stroke through the points, its size,
 // place and turn varying, each corner off by a little.
 function star(next) {
@@ -189,7 +175,7 @@ async function settled(page) {
 
 async function drawStar(page, next) {
   await page.click('#clear-button');
-  await drawPath(page, star(next));
+  await stroke(page, star(next), 6);
   return settled(page);
 }
 
@@ -277,7 +263,7 @@ export async function camera() {
     const state = await attr(page, '#camera', 'data-state');
     check(state === 'denied', `refused camera: ${state}: ${await text(page, '#camera-note')}`);
     check((await text(page, '#camera-note')).includes('not allowed'), 'the refusal is explained');
-    await drawPath(page, [[0.3, 0.2], [0.7, 0.2], [0.7, 0.8], [0.3, 0.8], [0.3, 0.2]]);
+    await stroke(page, [[0.3, 0.2], [0.7, 0.2], [0.7, 0.8], [0.3, 0.8], [0.3, 0.2]], 6);
     const p = await settled(page);
     check(p.label, 'the pad still answers');
     return `${frames} frames classified while on; a refused camera reads "denied" and the pad goes on`;

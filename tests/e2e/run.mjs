@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { BASE, OUT, ROOT, SUBPATH, outside, open, waitPhase, attr, text, phasesSeen, shutdown } from './harness.mjs';
+import { BASE, OUT, ROOT, SUBPATH, outside, open, waitPhase, attr, text, phasesSeen, shutdown, stroke } from './harness.mjs';
 import { memoryRuns } from './memory.mjs';
 import { camera, explorer, ownClasses, sweepAndLog } from './lab.mjs';
 
@@ -460,16 +460,6 @@ function pngBomb(side) {
 const modelLoaded = (page, source, timeout = 60_000) =>
   page.waitForFunction((s) => document.querySelector('#model-info').dataset.source === s, source, { timeout, polling: 50 });
 const modelInfo = (page) => page.$eval('#model-info', (e) => ({ ...e.dataset, text: e.textContent }));
-
-async function stroke(page, points) {
-  // Fresh each time: clicks elsewhere may have scrolled the page.
-  await page.locator('#sketch').scrollIntoViewIfNeeded();
-  const box = await page.$eval('#sketch', (c) => { const r = c.getBoundingClientRect(); return { x: r.left, y: r.top, w: r.width, h: r.height }; });
-  await page.mouse.move(box.x + points[0][0] * box.w, box.y + points[0][1] * box.h);
-  await page.mouse.down();
-  for (const [x, y] of points.slice(1)) await page.mouse.move(box.x + x * box.w, box.y + y * box.h, { steps: 8 });
-  await page.mouse.up();
-}
 
 test('the shipped model is loaded at start: the pad answers before the dataset is in', async () => {
   const t0 = Date.now();
