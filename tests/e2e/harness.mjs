@@ -83,7 +83,9 @@ export const browsers = {};
 export async function browser(webgpu, camera = false) {
   const key = camera ? 'camera' : webgpu ? 'gpu' : 'nogpu';
   const args = camera ? [...BASE_ARGS, '--use-fake-device-for-media-stream'] : webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS;
-  browsers[key] ??= await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+  // A browser that crashed (SwiftShader's GPU process has taken one down) is launched again, so
+  // one crash fails one test, not every test after it.
+  if (!browsers[key]?.isConnected()) browsers[key] = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   return browsers[key];
 }
 
@@ -136,6 +138,9 @@ export const attr = (page, sel, name) => page.$eval(sel, (e, n) => e.getAttribut
 export const text = (page, sel) => page.$eval(sel, (e) => e.textContent.trim());
 
 export async function shutdown() {
-  for (const b of Object.values(browsers)) await b.close();
+  // Bounded: closing a crashed browser can wait forever, and CI must get the summary and exit.
+  const closing = Promise.all(Object.values(browsers).map((b) => b.close().catch(() => {})));
+  await Promise.race([closing, new Promise((r) => setTimeout(r, 10_000).unref())]);
+  server.closeAllConnections();
   server.close();
 }
