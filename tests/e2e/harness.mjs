@@ -83,8 +83,8 @@ export const browsers = {};
 export async function browser(webgpu, camera = false) {
   const key = camera ? 'camera' : webgpu ? 'gpu' : 'nogpu';
   const args = camera ? [...BASE_ARGS, '--use-fake-device-for-media-stream'] : webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS;
-  // A browser that crashed (SwiftShader's GPU process has taken one down) is launched again, so
-  // one crash fails one test, not every test after it.
+  // A browser that crashed (the WebGPU one did in CI during the WebGPU Stop test, cause not
+  // found) is launched again, so one crash fails one test, not every test after it.
   if (!browsers[key]?.isConnected()) browsers[key] = await chromium.launch({ executablePath: CHROMIUM, headless: true, args });
   return browsers[key];
 }
