@@ -18,8 +18,8 @@ function check(cond, message) { if (!cond) throw new Error(message); }
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
-async function trainShort(name, { webgpu, backend }) {
-  const { page, ctx, log } = await open('?autostart=1&train_limit=2000&test_limit=1000&epochs=1', { webgpu });
+async function trainShort(name, { webgpu, backend, extra = '' }) {
+  const { page, ctx, log } = await open(`?autostart=1&train_limit=2000&test_limit=1000&epochs=1${extra}`, { webgpu });
   try {
     const phase = await waitPhase(page, ['done', 'error'], 15 * 60_000);
     await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
@@ -44,7 +44,9 @@ async function trainShort(name, { webgpu, backend }) {
   } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
 }
 
-test('short run on WebGPU (SwiftShader) reaches far-above-chance accuracy', () => trainShort('train-webgpu', { webgpu: true, backend: 'webgpu' }));
+// Batches of 64: SwiftShader takes about as long for a batch of 32 as of 64 (4 and 7.5 images/s
+// here), so the run takes half the time (740 s at batch 32 here).
+test('short run on WebGPU (SwiftShader) reaches far-above-chance accuracy', () => trainShort('train-webgpu', { webgpu: true, backend: 'webgpu', extra: '&batch=64' }));
 test('short run without a WebGPU adapter falls back to the CPU', () => trainShort('train-cpu', { webgpu: false, backend: 'cpu' }));
 
 test('error gallery pages through misclassified test images, a matrix cell opens its images, a tile opens in the pad; a fixed svm_lambda skips the search', async () => {
@@ -218,15 +220,23 @@ async function stopTest(name, { webgpu, backend, minAccuracy, trainLimit }) {
     await page.waitForTimeout(2000);
     const gap = await page.evaluate(() => window.__gap);
     const task = await page.evaluate(() => window.__task);
-    const t0 = Date.now();
-    await page.click('#stop-button');
-    await page.waitForFunction(() => document.querySelector('#status').dataset.phase !== 'training', null, { timeout: 10_000, polling: 50 });
-    const stopMs = Date.now() - t0;
+    // Timed in the page, from the click to the phase's change: Playwright's own click waits for
+    // animation frames first, which on SwiftShader the GPU process can hold for seconds (once
+    // 7.1 s in a full e2e run here), and that is the frame gap's to report, not Stop's.
+    check(await page.$eval('#stop-button', (b) => !b.disabled && b.offsetParent !== null), 'Stop is not there to click');
+    const stopMs = await page.evaluate(() => new Promise((resolve, reject) => {
+      const status = document.querySelector('#status');
+      const t0 = performance.now();
+      const seen = new MutationObserver(() => { if (status.dataset.phase !== 'training') { seen.disconnect(); resolve(performance.now() - t0); } });
+      seen.observe(status, { attributes: true, attributeFilter: ['data-phase'] });
+      document.querySelector('#stop-button').click();
+      setTimeout(() => reject(new Error('still training 10 s after Stop')), 10_000);
+    }));
     const phase = await waitPhase(page, ['done', 'error'], 300_000);
     await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
     check(phase === 'done', `phase ${phase}: ${await text(page, '#error')}`);
     check((await attr(page, '#backend', 'data-backend')) === backend, 'wrong backend');
-    check(stopMs < 1500, `Stop took ${stopMs} ms`);
+    check(stopMs < 1500, `Stop took ${stopMs.toFixed(0)} ms`);
     check(task < 500, `the page's thread was busy for ${task.toFixed(0)} ms at a time during training`);
     // The longest task in the message tells which held the frames: the page's code, or (with
     // the page idle) the GPU process, where SwiftShader runs the emulated GPU on the CPU.
@@ -235,7 +245,7 @@ async function stopTest(name, { webgpu, backend, minAccuracy, trainLimit }) {
     check(acc > minAccuracy, `kept model scores ${acc}`);
     // A second run can start after a stop.
     check(!(await page.$eval('#train-button', (b) => b.disabled)), 'Train is disabled after stop');
-    return `stopped in ${stopMs} ms; longest task ${task.toFixed(0)} ms, longest frame gap ${gap.toFixed(0)} ms after the first batch (${startGap.toFixed(0)} ms until it); kept model accuracy ${acc}`;
+    return `stopped in ${stopMs.toFixed(0)} ms; longest task ${task.toFixed(0)} ms, longest frame gap ${gap.toFixed(0)} ms after the first batch (${startGap.toFixed(0)} ms until it); kept model accuracy ${acc}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, `${name}.log`), log.join('\n')); throw e; } finally { await ctx.close(); }
 }
 
