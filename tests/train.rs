@@ -179,3 +179,85 @@ fn on_the_cpu_a_begun_read_is_ready_at_once() {
     assert_eq!(ready, read);
     assert!(ready[1].loss < ready[0].loss, "the second step, on the same batch, has a lower loss: {ready:?}");
 }
+
+/// One data-parallel step over `replicas`, each on its shard of `batch`: the gradients averaged
+/// by shard size and applied by all, the running statistics averaged when `sync_stats`. The
+/// whole batch's mean loss.
+fn parallel_step(
+    replicas: &mut [Trainer],
+    split: &fashion_cnn::dataset::Split,
+    batch: &[usize],
+    sync_stats: bool,
+) -> f32 {
+    use fashion_cnn::train::parallel::{flatten_gradients, running_stats, shard_sizes, weighted_mean};
+    let sizes = shard_sizes(batch.len(), replicas.len());
+    let mut start = 0;
+    let mut shards = Vec::new();
+    for (trainer, &n) in replicas.iter_mut().zip(&sizes) {
+        let shard = Batch::gather(split, &batch[start..start + n], None::<&mut SmallRng>);
+        start += n;
+        let (stats, grads) = trainer.gradients(&shard);
+        let stats = pollster::block_on(stats.read()).unwrap();
+        let flat = pollster::block_on(flatten_gradients(trainer.model(), &grads)).unwrap();
+        shards.push((n, stats.loss, flat));
+    }
+    let mean = weighted_mean(&shards.iter().map(|(n, _, g)| (*n, g.as_slice())).collect::<Vec<_>>());
+    for trainer in replicas.iter_mut() {
+        trainer.apply_flat(&mean).unwrap();
+    }
+    if sync_stats {
+        let stats: Vec<Vec<f32>> =
+            replicas.iter().map(|t| pollster::block_on(running_stats(t.model())).unwrap()).collect();
+        let mean = weighted_mean(&sizes.iter().zip(&stats).map(|(n, s)| (*n, s.as_slice())).collect::<Vec<_>>());
+        for trainer in replicas.iter_mut() {
+            trainer.set_running_stats(&mean).unwrap();
+        }
+    }
+    shards.iter().map(|(n, loss, _)| *n as f32 * loss).sum::<f32>() / batch.len() as f32
+}
+
+fn test_logits(trainer: &Trainer, split: &fashion_cnn::dataset::Split) -> Vec<f32> {
+    let batch = Batch::gather(split, &(0..32).collect::<Vec<_>>(), None::<&mut SmallRng>);
+    let (x, _) = batch_tensors(&batch, trainer.device());
+    trainer.inference_model().forward(x.inner()).into_data().try_to_vec::<f32>().unwrap()
+}
+
+fn max_difference(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+/// Data-parallel training is the same training: from the same weights, one `three-conv`
+/// trainer on whole batches and three replicas on thirds of them (of unequal size) give the
+/// same losses and the same model, within float tolerance (the sums are added in another order).
+#[test]
+fn data_parallel_steps_equal_whole_batch_steps() {
+    let data = common::dataset();
+    let mut whole = Trainer::new(Arch::ThreeConv, &Device::flex(), 2e-3, 5);
+    // Replicas of one set of weights, as workers get them from the file the first one sends.
+    let untrained = whole.inference_model();
+    let mut replicas: Vec<Trainer> =
+        (0..3).map(|_| Trainer::from_model(untrained.clone(), &Device::flex(), 2e-3)).collect();
+    let batches = epoch_batches(64 * 6, 64, &mut SmallRng::seed_from_u64(9));
+    for (i, idx) in batches.iter().enumerate() {
+        let one = pollster::block_on(whole.step(&Batch::gather(&data.train, idx, None::<&mut SmallRng>)).read())
+            .unwrap()
+            .loss;
+        let many = parallel_step(&mut replicas, &data.train, idx, true);
+        assert!((one - many).abs() < 1e-4 * one.max(1.0), "step {i}: loss {one} on one trainer, {many} on three");
+    }
+    let reference = test_logits(&whole, &data.test);
+    let first = test_logits(&replicas[0], &data.test);
+    // The replicas apply the very same numbers: identical models.
+    for r in &replicas[1..] {
+        assert_eq!(test_logits(r, &data.test), first, "replicas drifted apart");
+    }
+    let scale = reference.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    assert!(
+        max_difference(&reference, &first) < 1e-3 * scale,
+        "models differ by {}",
+        max_difference(&reference, &first)
+    );
+    // And training moved them: the comparison is not between two untrained models.
+    let untrained = test_logits(&Trainer::from_model(untrained, &Device::flex(), 2e-3), &data.test);
+    assert!(max_difference(&untrained, &first) > 10.0 * max_difference(&reference, &first));
+}

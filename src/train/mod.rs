@@ -3,6 +3,7 @@
 //! ([`driver`]), shared by the worker and the native command.
 
 pub mod driver;
+pub mod parallel;
 mod step;
 
 pub use step::{Inference, PendingStats, StatsRead, StepStats, Trainer, batch_tensors, infer_split, learning_rate};

@@ -174,7 +174,24 @@ impl Trainer {
     /// `optimizer`) so a profiler can time them; on an eager CPU backend each phase's work is
     /// done when its mark is called.
     pub fn step_marked(&mut self, batch: &Batch, mut mark: impl FnMut(&'static str)) -> PendingStats {
-        let model = self.model.take().expect("model is present between steps");
+        let (stats, grads) = self.gradients_marked(batch, &mut mark);
+        self.apply(grads);
+        mark("optimizer");
+        stats
+    }
+
+    /// The forward and backward passes of a step on `batch`, without the update: one shard's
+    /// part of a data-parallel step ([`super::parallel`]).
+    pub fn gradients(&mut self, batch: &Batch) -> (PendingStats, GradientsParams) {
+        self.gradients_marked(batch, &mut |_| {})
+    }
+
+    fn gradients_marked(
+        &mut self,
+        batch: &Batch,
+        mark: &mut impl FnMut(&'static str),
+    ) -> (PendingStats, GradientsParams) {
+        let model = self.model();
         let (images, labels) = batch_tensors(batch, &self.device);
         mark("upload");
         let logits = model.forward(images);
@@ -182,11 +199,22 @@ impl Trainer {
         let correct = logits.detach().argmax(1).squeeze_dim::<1>(1).equal(labels).float().sum();
         let stats = Tensor::cat(vec![loss.clone().detach(), correct], 0);
         mark("forward");
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let grads = GradientsParams::from_grads(loss.backward(), model);
         mark("backward");
+        (PendingStats { stats, size: batch.len() }, grads)
+    }
+
+    /// The optimizer's update with `grads`, at the current learning rate.
+    pub fn apply(&mut self, grads: GradientsParams) {
+        let model = self.model.take().expect("model is present between steps");
         self.model = Some(self.optim.step(self.lr, model, grads));
-        mark("optimizer");
-        PendingStats { stats, size: batch.len() }
+    }
+
+    /// Changes the model in place (a data-parallel replica takes the averaged batch-norm
+    /// statistics).
+    pub fn map_model(&mut self, f: impl FnOnce(Model) -> Model) {
+        let model = self.model.take().expect("model is present between steps");
+        self.model = Some(f(model));
     }
 }
 
