@@ -32,6 +32,23 @@ impl Batch {
         self.labels.is_empty()
     }
 
+    /// Consecutive parts of `sizes` images each (which sum to the batch's size): the shards of
+    /// a data-parallel step.
+    pub fn split(&self, sizes: &[usize]) -> Vec<Batch> {
+        let mut at = 0;
+        sizes
+            .iter()
+            .map(|&n| {
+                let part = Batch {
+                    pixels: self.pixels[at * IMAGE_PIXELS..(at + n) * IMAGE_PIXELS].to_vec(),
+                    labels: self.labels[at..at + n].to_vec(),
+                };
+                at += n;
+                part
+            })
+            .collect()
+    }
+
     /// Gathers the listed items of `split`, shifted and flipped at random when `rng` is given.
     pub fn gather(split: &Split, indices: &[usize], rng: Option<&mut impl Rng>) -> Self {
         match rng {

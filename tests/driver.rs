@@ -87,7 +87,7 @@ fn settings(images: usize, batch: usize, epochs: usize, lr: f64) -> TrainSetting
 fn run(settings: &TrainSettings, options: &Options, recorder: &mut Recorder) -> Result<RunOutcome, TrainError> {
     let clock = recorder.clock.clone();
     let split = &common::dataset().train;
-    pollster::block_on(train(&Device::flex(), split, settings, options, recorder, &clock))
+    pollster::block_on(train(&Device::flex(), split, settings, options, recorder, &clock, &mut NoReplicas))
 }
 
 #[test]

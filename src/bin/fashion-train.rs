@@ -397,7 +397,7 @@ mod native {
         let t = &args.settings.train;
         let mut console = Console { started: Instant::now(), batches_per_epoch: 0 };
         let (clock, options) = (SystemClock(Instant::now()), Options::default());
-        let run = driver::train(device, data, t, &options, &mut console, &clock);
+        let run = driver::train(device, data, t, &options, &mut console, &clock, &mut NoReplicas);
         // The CPU's reads are ready at once: nothing here ever waits.
         let outcome = pollster::block_on(run).map_err(|e| e.to_string())?;
         println!(

@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 
+use super::replicas::{self, Replicas};
 use super::{StatsRead, StepStats, Trainer, learning_rate};
 use crate::batch::{Batch, epoch_batches};
 use crate::dataset::Split;
@@ -179,7 +180,8 @@ impl fmt::Display for TrainError {
 
 impl std::error::Error for TrainError {}
 
-/// Trains a fresh `settings.arch` on the first images of `split` as `settings` says.
+/// Trains a fresh `settings.arch` on the first images of `split` as `settings` says, each step
+/// shared with `replicas` ([`replicas::NoReplicas`]: alone).
 pub async fn train<R: Reporter, C: Clock>(
     device: &Device,
     split: &Split,
@@ -187,6 +189,7 @@ pub async fn train<R: Reporter, C: Clock>(
     options: &Options,
     reporter: &mut R,
     clock: &C,
+    replicas: &mut impl Replicas,
 ) -> Result<RunOutcome, TrainError> {
     let shape = RunShape::new(settings, split.len());
     reporter.start(&shape);
@@ -199,7 +202,7 @@ pub async fn train<R: Reporter, C: Clock>(
         for indices in batches.into_iter().map(Some).chain([None]) {
             let stop_now = reporter.should_stop();
             let next = match indices {
-                Some(indices) if !stop_now => Some(run.queue(split, &indices)),
+                Some(indices) if !stop_now => Some(run.queue(split, &indices, replicas).await?),
                 _ => None,
             };
             let Some(read) = std::mem::replace(&mut run.in_flight, next) else {
@@ -291,15 +294,26 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Builds and queues the step on `indices`.
-    fn queue(&mut self, split: &Split, indices: &[usize]) -> StatsRead {
+    /// Builds and queues the step on `indices`. Shared with replicas, the step is done when
+    /// this returns: the next one needs its update, so nothing is left in flight.
+    async fn queue(
+        &mut self,
+        split: &Split,
+        indices: &[usize],
+        replicas: &mut impl Replicas,
+    ) -> Result<StatsRead, TrainError> {
         let s = self.settings;
         self.trainer.lr = learning_rate(s.lr, s.lr_decay, s.warmup, self.queued, self.shape.batches);
         let batch = Batch::gather_augmented(split, indices, &s.augmentation(), &mut self.rng);
-        let read = self.trainer.step(&batch).begin_read();
+        let read = if replicas.count() == 0 {
+            self.trainer.step(&batch).begin_read()
+        } else {
+            let stats = replicas::step(&mut self.trainer, replicas, &batch).await.map_err(TrainError::Read)?;
+            StatsRead::Ready(Some(Ok(stats)))
+        };
         self.queued += 1;
         self.queued_images += batch.len();
-        read
+        Ok(read)
     }
 
     /// Awaits `read`, the step after `self.step`, and checks its loss.

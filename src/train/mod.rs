@@ -4,6 +4,7 @@
 
 pub mod driver;
 pub mod parallel;
+pub mod replicas;
 mod step;
 
 pub use step::{Inference, PendingStats, StatsRead, StepStats, Trainer, batch_tensors, infer_split, learning_rate};

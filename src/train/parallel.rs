@@ -7,9 +7,10 @@
 //!
 //! Batch norm: each shard normalises with its own batch's statistics, as data-parallel
 //! frameworks do without synchronised batch norm; the running statistics (what inference uses)
-//! are to be averaged across replicas after each step ([`running_stats`], [`set_running_stats`]).
-//! Not yet shown to keep replicas equal: in a test on two bn-cnn replicas made by cloning one
-//! model, the statistics agreed but the answers did not (see issue 17's note).
+//! are averaged across replicas after each step, weighted like the gradients
+//! ([`running_stats`], [`Trainer::set_running_stats`]). Replicas must not be clones of one
+//! module in one thread: Burn's running statistics live behind an `Arc` that clones share (and
+//! `valid()` copies share too).
 
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
@@ -150,25 +151,43 @@ pub fn unflatten_gradients(model: &Model, flat: &[f32]) -> Result<GradientsParam
 /// The model's running statistics (batch norm's means and variances) as one vector; empty for
 /// a model without batch norm.
 pub async fn running_stats(model: &Model) -> Result<Vec<f32>, FlatError> {
+    settle_running_stats(model);
     read(gather(model, Kind::Buffer, None)).await
 }
 
-/// `model` with its running statistics replaced by `flat`, which is of their length.
-fn put_running_stats(model: Model, flat: &[f32]) -> Model {
+/// Burn keeps a forward pass's update of a running statistic pending (per thread, for its own
+/// multi-threaded data parallelism) until the next pass or `valid()`, and a visit reads the
+/// value from before it. So it is folded in first: by `valid()`, whose copy shares the
+/// statistics' storage. Without this a replica read stale statistics, and one that had been
+/// given averaged ones overwrote them with its pending update on its next pass.
+fn settle_running_stats(model: &Model) {
+    drop(model.valid());
+}
+
+/// The model's trained parameters as one vector, in its parameter order: what a replica in
+/// another worker takes before computing its shard ([`Trainer::set_parameters`]).
+pub async fn parameters(model: &Model) -> Result<Vec<f32>, FlatError> {
+    read(gather(model, Kind::Trained, None)).await
+}
+
+/// `model` with its floats of `kind` replaced by `flat`, which is of their length. Trained
+/// parameters keep requiring gradients.
+fn put(model: Model, kind: Kind, flat: &[f32]) -> Model {
     struct Set<'a> {
         flat: &'a [f32],
         at: usize,
+        kind: Kind,
     }
     impl ModuleMapper for Set<'_> {
         fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-            if !is_kind(&param, Kind::Buffer) {
+            if !is_kind(&param, self.kind) {
                 return param;
             }
             let tensor = next_tensor(self.flat, &mut self.at, param.shape(), &param.val().device());
-            Param::initialized(param.id, tensor)
+            param.map(|old| tensor.set_require_grad(old.is_require_grad()))
         }
     }
-    model.map(&mut Set { flat, at: 0 })
+    model.map(&mut Set { flat, at: 0, kind })
 }
 
 /// The average of the shards' vectors, each weighted by its share of the batch (`sizes`), so
@@ -204,7 +223,16 @@ impl Trainer {
     /// Takes the running statistics all replicas agreed on (from [`running_stats`]).
     pub fn set_running_stats(&mut self, flat: &[f32]) -> Result<(), FlatError> {
         check_len(self.model(), Kind::Buffer, flat)?;
-        self.map_model(|model| put_running_stats(model, flat));
+        settle_running_stats(self.model());
+        self.map_model(|model| put(model, Kind::Buffer, flat));
+        Ok(())
+    }
+
+    /// Takes another replica's parameters (from [`parameters`]); its optimizer state is left
+    /// alone, as a replica that only computes gradients never steps.
+    pub fn set_parameters(&mut self, flat: &[f32]) -> Result<(), FlatError> {
+        check_len(self.model(), Kind::Trained, flat)?;
+        self.map_model(|model| put(model, Kind::Trained, flat));
         Ok(())
     }
 }
