@@ -16,6 +16,7 @@ use crate::arch::Arch;
 use crate::roc::OneVsRest;
 
 mod bulk;
+pub mod helper;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
 mod lab;
@@ -113,6 +114,8 @@ pub enum FaultKind {
     Panic,
     /// The WebGPU device destroyed.
     LoseGpu,
+    /// A data-parallel helper worker panics at the next step.
+    HelperPanic,
 }
 
 impl std::str::FromStr for FaultKind {
@@ -121,9 +124,25 @@ impl std::str::FromStr for FaultKind {
         match s {
             "panic" => Ok(FaultKind::Panic),
             "lose-gpu" => Ok(FaultKind::LoseGpu),
-            _ => Err(format!("unknown fault \"{s}\": use panic or lose-gpu")),
+            "helper-panic" => Ok(FaultKind::HelperPanic),
+            _ => Err(format!("unknown fault \"{s}\": use panic, lose-gpu or helper-panic")),
         }
     }
+}
+
+/// What a training step cost the worker, averaged over the run (`#metrics[data-build-ms-per-step]`
+/// and, on WebGPU, `[data-dispatches-per-step][data-submits-per-step]`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepCost {
+    /// CPU workers that shared each step.
+    pub workers: u32,
+    /// The worker thread's time to build and queue a step: on the CPU, its whole compute; on
+    /// WebGPU, recording the autodiff graph and launching its kernels, which a faster GPU does
+    /// not shorten.
+    pub build_ms: f64,
+    /// Compute dispatches and queue submits per step, counted where they enter WebGPU.
+    pub dispatches: Option<f64>,
+    pub submits: Option<f64>,
 }
 
 /// Messages from the page to the worker.
@@ -414,6 +433,11 @@ pub enum FromWorker {
         kind: BackendKind,
         label: String,
     },
+    /// The workers the run in progress shares its steps over (`#backend[data-workers]`): sent
+    /// at its start, and again when a helper is lost.
+    Workers {
+        count: u32,
+    },
     /// Dataset download progress, in bytes.
     Download {
         loaded: f64,
@@ -477,6 +501,7 @@ pub enum FromWorker {
         warm_images_per_second: Option<f64>,
         train_seconds: f64,
         train_images: u32,
+        cost: StepCost,
     },
     EvalProgress {
         done: u32,

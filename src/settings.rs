@@ -128,6 +128,9 @@ impl Default for TrainSettings {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     pub backend: BackendChoice,
+    /// Web Workers a CPU run's steps are shared over (`None`: [`Settings::workers_for`] the
+    /// browser's core count). WebGPU runs use one.
+    pub workers: Option<usize>,
     pub model: ModelChoice,
     pub autostart: bool,
     pub data_url: String,
@@ -139,6 +142,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             backend: BackendChoice::Auto,
+            workers: None,
             model: ModelChoice::Pretrained,
             autostart: false,
             data_url: "./data/".to_string(),
@@ -156,6 +160,17 @@ pub const LR_MAX: f64 = 100.0;
 pub const SVM_DIM_MAX: usize = 8192;
 pub const SVM_GAMMA_MAX: f64 = 1e3;
 pub const SVM_LAMBDA_MAX: f64 = 1e3;
+/// At most this many CPU workers when the count is not given: a shard per core, and past 8 the
+/// shards of a batch of 32 are too small to keep a core busy.
+pub const WORKERS_DEFAULT_MAX: usize = 8;
+pub const WORKERS_MAX: usize = 16;
+
+impl Settings {
+    /// The CPU workers a run uses on a browser that reports `cores` logical cores.
+    pub fn workers_for(&self, cores: usize) -> usize {
+        self.workers.unwrap_or(cores.clamp(1, WORKERS_DEFAULT_MAX))
+    }
+}
 
 /// How a form field takes its value.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -249,6 +264,14 @@ pub const FORM: &[Field] = &[
         kind: FieldKind::Real { min: 0.0, max: 1.0 },
         placeholder: "",
         help: "Share of training images replaced by a flat silhouette or an outline of the item, so the model also knows drawings",
+        advanced: true,
+    },
+    Field {
+        key: "workers",
+        label: "CPU workers",
+        kind: FieldKind::Whole { min: 1, max: WORKERS_MAX },
+        placeholder: "one per core, at most 8",
+        help: "Web Workers that share each batch on the CPU (each computes the gradients of its part; one update): more cores, more speed. 1 trains in one worker",
         advanced: true,
     },
     Field {
@@ -347,6 +370,7 @@ impl Settings {
             "test_limit" => opt(t.test_limit),
             "augment" => if t.augment { "1" } else { "0" }.to_string(),
             "sketch_aug" => t.sketch_aug.to_string(),
+            "workers" => opt(self.workers),
             "svm_kernel" => self.svm.kernel.name().to_string(),
             "svm_dim" => self.svm.kernel.rbf_params().0.to_string(),
             "svm_gamma" => self.svm.kernel.rbf_params().1.to_string(),

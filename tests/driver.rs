@@ -11,6 +11,7 @@ use fashion_cnn::train::driver::{
     BatchReport, Clock, EpochReport, Options, Reporter, RunOutcome, RunShape, Snapshot, TrainError, train,
 };
 use fashion_cnn::train::infer_split;
+use fashion_cnn::train::replicas::NoReplicas;
 use std::cell::Cell;
 use std::ops::ControlFlow;
 use std::rc::Rc;

@@ -8,8 +8,8 @@ use fashion_cnn::dataset::{IMAGE_PIXELS, NUM_CLASSES};
 use fashion_cnn::protocol::{
     Answer, BULK_KEY, BackendKind, Buffer, Bulk, CONTROL_KEY, ClassesFitted, DatasetView, FaultKind, FeatureProjection,
     FromWorker, HeldOut, LambdaScore, MapStack, ModelDescription, ModelSource, Neighbours, Phase, Prediction, Report,
-    ReportRow, SamplePage, SavePurpose, SvmAnswer, SvmResult, SvmStage, TestResult, ToWorker, TrainPoint, decode,
-    encode,
+    ReportRow, SamplePage, SavePurpose, StepCost, SvmAnswer, SvmResult, SvmStage, TestResult, ToWorker, TrainPoint,
+    decode, encode,
 };
 use fashion_cnn::roc::{Curve, OneVsRest};
 use serde::Serialize;
@@ -86,6 +86,7 @@ fn faults() -> Vec<FaultKind> {
     every_variant!(FaultKind;
         FaultKind::Panic => [FaultKind::Panic],
         FaultKind::LoseGpu => [FaultKind::LoseGpu],
+        FaultKind::HelperPanic => [FaultKind::HelperPanic],
     )
 }
 
@@ -275,15 +276,24 @@ fn batch() -> FromWorker {
     FromWorker::Batch { epoch: 1, step: 42, points, images_per_second: 2150.5, elapsed: 1.25, eta: 80.0 }
 }
 
-fn trained() -> [FromWorker; 2] {
+fn trained() -> [FromWorker; 3] {
     let sample = |arch, images_per_second, warm_images_per_second, train_seconds, train_images| FromWorker::Trained {
         arch,
         images_per_second,
         warm_images_per_second,
         train_seconds,
         train_images,
+        cost: StepCost { workers: 2, build_ms: 41.5, dispatches: None, submits: None },
     };
-    [sample(Arch::BnCnn, 2000.0, Some(2300.0), 84.5, 60_000), sample(Arch::OneConv, 900.0, None, 3.0, 600)]
+    let on_gpu = FromWorker::Trained {
+        arch: Arch::ThreeConv,
+        images_per_second: 50.0,
+        warm_images_per_second: Some(52.0),
+        train_seconds: 120.0,
+        train_images: 6400,
+        cost: StepCost { workers: 1, build_ms: 180.0, dispatches: Some(212.0), submits: Some(3.5) },
+    };
+    [sample(Arch::BnCnn, 2000.0, Some(2300.0), 84.5, 60_000), sample(Arch::OneConv, 900.0, None, 3.0, 600), on_gpu]
 }
 
 fn models_ready() -> impl Iterator<Item = FromWorker> {
@@ -321,6 +331,7 @@ fn from_worker() -> Vec<FromWorker> {
         FromWorker::Error { .. } => errors(),
         FromWorker::Warning { .. } => [FromWorker::Warning { message: "No WebGPU adapter: using the CPU.".into() }],
         FromWorker::GpuLost { .. } => [FromWorker::GpuLost { reason: "destroyed".into(), message: "Lost.".into() }],
+        FromWorker::Workers { .. } => [FromWorker::Workers { count: 4 }],
         FromWorker::Backend { .. } => {
             backends().into_iter().map(|kind| FromWorker::Backend { kind, label: format!("{} (test)", kind.as_str()) })
         },
@@ -402,6 +413,38 @@ fn every_message_to_the_worker_round_trips() {
 #[test]
 fn every_message_from_the_worker_round_trips() {
     assert_round_trips(&from_worker());
+}
+
+/// The data-parallel helpers' messages (protocol/helper.rs).
+#[test]
+fn every_message_between_the_worker_and_its_helpers_round_trips() {
+    use fashion_cnn::protocol::helper::{FromHelper, ToHelper};
+    let to = every_variant!(ToHelper;
+        ToHelper::Start { .. } => Arch::ALL.map(|arch| ToHelper::Start { arch, smoothing: 0.1 }),
+        ToHelper::Shard { .. } => [ToHelper::Shard {
+            step: 3,
+            parameters: Bulk(ramp(500, 0.01)),
+            stats: Bulk(ramp(20, 0.5)),
+            pixels: Bulk(ramp(2 * IMAGE_PIXELS, 0.001)),
+            labels: Bulk(vec![9, 0]),
+        }],
+        ToHelper::Panic => [ToHelper::Panic],
+    );
+    assert_round_trips(&to);
+    let from = every_variant!(FromHelper;
+        FromHelper::Alive => [FromHelper::Alive],
+        FromHelper::Ready => [FromHelper::Ready],
+        FromHelper::Shard { .. } => [FromHelper::Shard {
+            step: 3,
+            loss: 2.25,
+            correct: 1,
+            size: 2,
+            gradients: Bulk(ramp(500, -0.02)),
+            stats: Bulk(Vec::new()),
+        }],
+        FromHelper::Failed { .. } => [FromHelper::Failed { message: "panicked at here".into() }],
+    );
+    assert_round_trips(&from);
 }
 
 #[test]
@@ -500,6 +543,7 @@ fn names_are_the_contracts() {
 fn faults_parse_from_their_names() {
     assert_eq!("lose-gpu".parse::<FaultKind>(), Ok(FaultKind::LoseGpu));
     assert_eq!("panic".parse::<FaultKind>(), Ok(FaultKind::Panic));
+    assert_eq!("helper-panic".parse::<FaultKind>(), Ok(FaultKind::HelperPanic));
     let err = "lose-cpu".parse::<FaultKind>().unwrap_err();
     assert!(err.contains("lose-cpu") && err.contains("lose-gpu"), "{err}");
 }

@@ -5,10 +5,11 @@
 //   arrives (megabytes, before any Rust runs) it posts FromWorker::WasmDownload, the one message
 //   written outside Rust (tests/protocol.rs decodes this file's literal);
 // - watches that device for Rust, through `self.fashionGpu` (read by src/worker/gpu_js.rs):
-//   the bytes still held in its buffers, its loss (`onLost`, set by Rust), and `lose()`,
-//   which destroys it so tests can check the recovery.
+//   the bytes still held in its buffers, its loss (`onLost`, set by Rust), `lose()`, which
+//   destroys it so tests can check the recovery, and `calls()`, the dispatches and submits
+//   made so far.
 const gpu = {
-  device: null, bytes: 0, buffers: 0, onLost: null,
+  device: null, bytes: 0, buffers: 0, onLost: null, calls: () => null,
   stats() { return this.device ? { bytes: this.bytes, buffers: this.buffers } : null; },
   lose() { if (!this.device) return false; this.device.destroy(); return true; },
 };
@@ -33,6 +34,17 @@ if (self.GPUAdapter && self.GPUDevice && self.GPUBuffer) {
     collected.register(b, b.size, b);
     return b;
   };
+  // Compute dispatches and queue submits, counted where they enter WebGPU: their number per
+  // training step is what the worker thread's share of a GPU step scales with.
+  gpu.dispatches = 0;
+  gpu.submits = 0;
+  gpu.calls = function () { return { dispatches: this.dispatches, submits: this.submits }; };
+  for (const name of ['dispatchWorkgroups', 'dispatchWorkgroupsIndirect']) {
+    const f = GPUComputePassEncoder.prototype[name];
+    GPUComputePassEncoder.prototype[name] = function (...a) { gpu.dispatches += 1; return f.apply(this, a); };
+  }
+  const submit = GPUQueue.prototype.submit;
+  GPUQueue.prototype.submit = function (...a) { gpu.submits += 1; return submit.apply(this, a); };
   const destroy = GPUBuffer.prototype.destroy;
   GPUBuffer.prototype.destroy = function () {
     if (collected.unregister(this)) { gpu.bytes -= this.size; gpu.buffers -= 1; }
@@ -45,7 +57,10 @@ if (self.GPUAdapter && self.GPUDevice && self.GPUBuffer) {
 const params = new URL(location.href).searchParams;
 const at = (name) => new URL(params.get(name), location.href).href;
 const total = Number(params.get('bytes')) || null;
-const progress = (loaded) => self.postMessage({ m: { WasmDownload: { loaded: loaded, total: total } }, b: [] });
+// A data-parallel helper (src/worker/pool.rs starts it with `&helper=1`) talks only to the
+// training worker, which has no use for its download's progress.
+const helper = params.has('helper');
+const progress = (loaded) => { if (!helper) self.postMessage({ m: { WasmDownload: { loaded: loaded, total: total } }, b: [] }); };
 // The bytes are counted on their way into the streaming compiler, so nothing waits for them.
 const counted = fetch(at('wasm')).then((r) => {
   if (!r.ok || !r.body) return r;

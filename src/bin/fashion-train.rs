@@ -29,6 +29,7 @@ mod native {
     use fashion_cnn::sketch::prepare;
     use fashion_cnn::svm::{FeatureMap, Fit, SvmClassifier, SvmOptions};
     use fashion_cnn::train::driver::{self, BatchReport, Clock, EpochReport, Options, Reporter, RunShape};
+    use fashion_cnn::train::replicas::NoReplicas;
     use fashion_cnn::train::{Inference, Trainer, infer_split};
     use rand::SeedableRng;
     use rand::rngs::SmallRng;
@@ -397,7 +398,8 @@ mod native {
         let t = &args.settings.train;
         let mut console = Console { started: Instant::now(), batches_per_epoch: 0 };
         let (clock, options) = (SystemClock(Instant::now()), Options::default());
-        let run = driver::train(device, data, t, &options, &mut console, &clock, &mut NoReplicas);
+        let mut alone = NoReplicas;
+        let run = driver::train(device, data, t, &options, &mut console, &clock, &mut alone);
         // The CPU's reads are ready at once: nothing here ever waits.
         let outcome = pollster::block_on(run).map_err(|e| e.to_string())?;
         println!(

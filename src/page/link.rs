@@ -199,6 +199,7 @@ fn dispatch(msg: FromWorker) {
             set_data(&e, "backend", Some(kind.as_str()));
             e.set_text_content(Some(&label));
         }
+        FromWorker::Workers { count } => set_data(&el("backend"), "workers", Some(&count.to_string())),
         FromWorker::WasmDownload { loaded, total } => on_wasm_download(loaded, total),
         FromWorker::Download { loaded, total } => {
             let (fraction, text) = download_line("the dataset", loaded, Some(total));
@@ -237,9 +238,9 @@ fn dispatch(msg: FromWorker) {
             set_progress_text(&message);
             training::clear_eta();
         }
-        FromWorker::Trained { arch, images_per_second, warm_images_per_second, train_seconds, train_images } => {
+        FromWorker::Trained { arch, images_per_second, warm_images_per_second, train_seconds, train_images, cost } => {
             set_in_run(false);
-            results::on_trained(arch, images_per_second, warm_images_per_second, train_seconds, train_images);
+            results::on_trained(arch, images_per_second, warm_images_per_second, train_seconds, train_images, cost);
         }
         FromWorker::EvalProgress { done, total } => results::on_eval_progress(done, total),
         FromWorker::IndexProgress { done, total } => answer::on_index_progress(done, total),

@@ -10,7 +10,7 @@ use super::charts;
 use super::dom::{by_id, data, el, set_data, set_hidden, set_text};
 use super::{gallery, status};
 use crate::arch::Arch;
-use crate::protocol::{LambdaScore, Report, SvmResult, SvmStage, TestResult};
+use crate::protocol::{LambdaScore, Report, StepCost, SvmResult, SvmStage, TestResult};
 use crate::view::format::{
     Scored, fmt_lambda, fmt_time, js_round, lambda_rows, pct, report_rows, round_thousands, thousands, to_fixed,
 };
@@ -52,6 +52,8 @@ struct Run {
 
 thread_local! {
     static RUN: RefCell<Option<Run>> = const { RefCell::new(None) };
+    /// What the current run's steps cost (from `Trained`).
+    static COST: std::cell::Cell<Option<StepCost>> = const { std::cell::Cell::new(None) };
     /// Earlier runs' rows of the results table, newest first.
     static EARLIER: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
     /// The λ search's scores so far.
@@ -128,12 +130,17 @@ pub fn on_trained(
     warm_images_per_second: Option<f64>,
     train_seconds: f64,
     train_images: u32,
+    cost: StepCost,
 ) {
     let m = metrics();
     set_data(&m, "images-per-second", Some(&to_fixed(images_per_second, 1)));
     if let Some(warm) = warm_images_per_second {
         set_data(&m, "warm-images-per-second", Some(&to_fixed(warm, 1)));
     }
+    set_data(&m, "build-ms-per-step", Some(&to_fixed(cost.build_ms, 1)));
+    set_data(&m, "dispatches-per-step", cost.dispatches.map(|d| to_fixed(d, 1)).as_deref());
+    set_data(&m, "submits-per-step", cost.submits.map(|s| to_fixed(s, 1)).as_deref());
+    COST.set(Some(cost));
     let backend = data(&el("backend"), "backend").unwrap_or_else(|| "an unknown backend".into());
     let run =
         Run { arch, backend, images_per_second, seconds: train_seconds, images: train_images, cnn: None, svm: None };
@@ -274,16 +281,27 @@ fn render_results() {
     el("results-body").set_inner_html(if rows.is_empty() { NO_RESULTS } else { &rows });
 }
 
+/// How the run's steps were made: the workers sharing them, and what each cost the worker.
+fn cost_note(c: StepCost) -> String {
+    let workers = if c.workers > 1 { format!(" ({} workers)", c.workers) } else { String::new() };
+    let gpu = match (c.dispatches, c.submits) {
+        (Some(d), Some(s)) => format!(", {} dispatches and {} submits", js_round(d), to_fixed(s, 1)),
+        _ => String::new(),
+    };
+    format!("{workers}; per step {} ms of the worker's thread{gpu}", to_fixed(c.build_ms, 1))
+}
+
 /// The current run's two rows, once its CNN is tested.
 fn current_rows(r: &Run) -> String {
     let Some(cnn) = &r.cnn else { return String::new() };
     let count = thousands(cnn.count);
     let trained = format!(
-        "trained {} on {} images, {} images/s on {}",
+        "trained {} on {} images, {} images/s on {}{}",
         fmt_time(r.seconds),
         thousands(r.images),
         round_thousands(r.images_per_second),
-        r.backend
+        r.backend,
+        COST.get().map(cost_note).unwrap_or_default()
     );
     let mut rows = format!(
         "<tr><td>CNN ({}, its softmax head)</td><td data-label=\"Test accuracy\"><b>{}</b></td>\

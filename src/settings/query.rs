@@ -1,7 +1,7 @@
 //! The settings as a URL query: parsed from the page's address (and the form's values over
 //! it), and written back, so a model file says how it was trained.
 
-use super::{BATCH_MAX, EPOCHS_MAX, LR_MAX, SVM_DIM_MAX, SVM_GAMMA_MAX, SVM_LAMBDA_MAX, Settings};
+use super::{BATCH_MAX, EPOCHS_MAX, LR_MAX, SVM_DIM_MAX, SVM_GAMMA_MAX, SVM_LAMBDA_MAX, Settings, WORKERS_MAX};
 use crate::svm::Kernel;
 use std::fmt;
 use std::str::FromStr;
@@ -133,6 +133,13 @@ fn apply(s: &mut Settings, parts: &mut KernelParts, key: &str, value: String) ->
     let t = &mut s.train;
     match key {
         "backend" => s.backend = value.parse()?,
+        "workers" => {
+            let n = positive(key, &value)?;
+            if n > WORKERS_MAX {
+                return Err(format!("workers must be at most {WORKERS_MAX}"));
+            }
+            s.workers = Some(n);
+        }
         "model" => s.model = value.parse()?,
         "autostart" => s.autostart = flag(key, &value)?,
         "data" => {
@@ -267,6 +274,7 @@ impl Settings {
             ("shift", flag(t.shift)),
             ("sketch_aug", t.sketch_aug.to_string()),
         ];
+        pairs.extend(self.workers.map(|n| ("workers", n.to_string())));
         pairs.extend(t.train_limit.map(|n| ("train_limit", n.to_string())));
         pairs.extend(t.test_limit.map(|n| ("test_limit", n.to_string())));
         pairs.push(("seed", t.seed.to_string()));

@@ -150,6 +150,10 @@ pub struct RunOutcome {
     pub images_per_second: f64,
     /// After the first [`WARM_UP`] batches; `None` when the run was no longer than that.
     pub warm_images_per_second: Option<f64>,
+    /// Seconds the caller's thread spent building and queueing steps (on the CPU, and shared
+    /// with replicas, that is the steps' whole work; on a GPU, the part a faster GPU does not
+    /// shorten).
+    pub build_seconds: f64,
 }
 
 /// Why a run failed.
@@ -202,7 +206,12 @@ pub async fn train<R: Reporter, C: Clock>(
         for indices in batches.into_iter().map(Some).chain([None]) {
             let stop_now = reporter.should_stop();
             let next = match indices {
-                Some(indices) if !stop_now => Some(run.queue(split, &indices, replicas).await?),
+                Some(indices) if !stop_now => {
+                    let t0 = clock.seconds();
+                    let read = run.queue(split, &indices, replicas).await?;
+                    run.build_seconds += clock.seconds() - t0;
+                    Some(read)
+                }
                 _ => None,
             };
             let Some(read) = std::mem::replace(&mut run.in_flight, next) else {
@@ -270,6 +279,7 @@ struct Run<'a> {
     warm: Option<(f64, usize)>,
     last_pause: f64,
     last_checkpoint: f64,
+    build_seconds: f64,
 }
 
 impl<'a> Run<'a> {
@@ -291,6 +301,7 @@ impl<'a> Run<'a> {
             warm: None,
             last_pause: now,
             last_checkpoint: now,
+            build_seconds: 0.0,
         }
     }
 
@@ -399,6 +410,7 @@ impl<'a> Run<'a> {
             seconds,
             images_per_second: images as f64 / seconds.max(1e-9),
             warm_images_per_second: warm.map(|(t, n)| (images - n) as f64 / (now - t).max(1e-9)),
+            build_seconds: self.build_seconds,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What wgpu hides from Rust, asked of `web/worker.js`: it wraps the WebGPU device that wgpu
 //! creates and offers `self.fashionGpu` with `stats()` (`{bytes, buffers}`, or `null` when no
 //! device was created), `lose()` (destroys the device: `true`, or `false` if there is none),
-//! and calls `fashionGpu.onLost(reason, message)` when the device is lost.
+//! `calls()` (`{dispatches, submits}` so far, or `null`), and calls
+//! `fashionGpu.onLost(reason, message)` when the device is lost.
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -17,6 +18,9 @@ const LOSE: &str = "lose";
 const ON_LOST: &str = "onLost";
 const BYTES: &str = "bytes";
 const BUFFERS: &str = "buffers";
+const CALLS: &str = "calls";
+const DISPATCHES: &str = "dispatches";
+const SUBMITS: &str = "submits";
 /// The engine's collector, exposed by `--js-flags=--expose-gc` (the memory tests).
 const GC: &str = "gc";
 /// Long enough after a collection for the finalisers that count freed GPU buffers to run.
@@ -62,6 +66,12 @@ pub async fn report_memory() {
     let gpu_bytes = stats.as_ref().and_then(|s| get(s, BYTES).as_f64());
     let gpu_buffers = stats.as_ref().and_then(|s| get(s, BUFFERS).as_f64()).map(|n| n as u32);
     send(FromWorker::Memory { wasm_bytes, heap_bytes, gpu_bytes, gpu_buffers });
+}
+
+/// Compute dispatches and queue submits made on the WebGPU device so far; `None` without one.
+pub fn calls() -> Option<(f64, f64)> {
+    let calls = call(CALLS).filter(|c| c.is_object())?;
+    Some((get(&calls, DISPATCHES).as_f64()?, get(&calls, SUBMITS).as_f64()?))
 }
 
 /// `Fault { kind: LoseGpu }`: destroys the WebGPU device, so tests can check the recovery.

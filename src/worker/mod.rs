@@ -9,8 +9,10 @@ mod evaluate;
 mod fetch;
 mod files;
 mod gpu_js;
+mod helper;
 mod indexing;
 mod loading;
+mod pool;
 mod run;
 mod send;
 mod slot;
@@ -37,6 +39,9 @@ pub(crate) fn heap_bytes() -> usize {
 /// Entry point, from `fashion-worker`'s `main` (run when `web/worker.js` initialises the
 /// module): reports panics and a lost GPU, listens, and tells the page it may post.
 pub fn start() {
+    if helper::is_helper() {
+        return helper::start();
+    }
     send::install_panic_hook();
     gpu_js::watch_device_loss();
     let handler = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
@@ -72,5 +77,6 @@ fn handle(msg: ToWorker) {
         // Fault injection for the tests (and for anyone checking how the page recovers).
         ToWorker::Fault { kind: FaultKind::Panic } => panic!("fault injected on request (kind=panic)"),
         ToWorker::Fault { kind: FaultKind::LoseGpu } => gpu_js::lose_device(),
+        ToWorker::Fault { kind: FaultKind::HelperPanic } => pool::Pool::panic_one(),
     }
 }

@@ -10,6 +10,7 @@ use web_time::Instant;
 
 use super::evaluate;
 use super::files::{save_model, send_checkpoint};
+use super::pool::Pool;
 use super::send::{error, phase, send, warning};
 use super::wait::{Signal, yield_now};
 use super::{loading, slot, work};
@@ -17,7 +18,7 @@ use crate::dataset::FashionMnist;
 use crate::model::Arch;
 use crate::model::Model;
 use crate::model_file::ModelInfo;
-use crate::protocol::{FromWorker, HeldOut, ModelSource, Phase, SavePurpose, TrainPoint};
+use crate::protocol::{BackendKind, FromWorker, HeldOut, ModelSource, Phase, SavePurpose, StepCost, TrainPoint};
 use crate::settings::{SettingError, Settings, TrainSettings};
 use crate::train::driver::{
     self, BatchReport, Clock, EpochReport, Options, Reporter, RunOutcome, RunShape, Snapshot, TrainError,
@@ -79,7 +80,12 @@ pub async fn run_training(settings: Settings, query: String) {
     reset_stop();
     SKIP.set(false);
     claim.device_free().await;
-    let result = train_and_evaluate(&settings, &query, &data, &chosen.device).await;
+    // One GPU: WebGPU runs in this worker alone.
+    let workers = match chosen.kind {
+        BackendKind::Cpu => settings.workers_for(cores()),
+        BackendKind::WebGpu => 1,
+    };
+    let result = train_and_evaluate(&settings, &query, &data, &chosen.device, workers).await;
     drop(claim);
     match result {
         Ok(()) => phase(Phase::Done, "Finished."),
@@ -96,14 +102,34 @@ fn failure(e: TrainError) -> String {
     }
 }
 
-async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, device: &Device) -> Result<(), String> {
+/// The browser's logical cores, as it reports them.
+fn cores() -> usize {
+    let n = super::send::scope().navigator().hardware_concurrency();
+    if n.is_finite() && n >= 1.0 { n as usize } else { 1 }
+}
+
+async fn train_and_evaluate(
+    all: &Settings,
+    query: &str,
+    data: &FashionMnist,
+    device: &Device,
+    workers: usize,
+) -> Result<(), String> {
     let settings = &all.train;
     let made_here = ModelInfo { settings: training_settings(query), made_by: "page".into(), ..ModelInfo::default() };
-    let mut reporter = PageReporter::new(settings, made_here.clone(), STOP.with(Rc::clone));
-    let options = Options { checkpoint_every: Some(CHECKPOINT_EVERY_SECONDS) };
     let clock = WebClock(Instant::now());
-    let run = driver::train(device, &data.train, settings, &options, &mut reporter, &clock);
+    if workers > 1 {
+        phase(Phase::Training, format!("Starting {} CPU workers", workers));
+    }
+    let (mut pool, problem) = Pool::start(workers - 1, settings.arch, settings.smoothing).await;
+    let mut reporter = PageReporter::new(settings, made_here.clone(), STOP.with(Rc::clone), pool.workers());
+    reporter.problem = problem;
+    let options = Options { checkpoint_every: Some(CHECKPOINT_EVERY_SECONDS) };
+    let calls_before = super::gpu_js::calls();
+    let run = driver::train(device, &data.train, settings, &options, &mut reporter, &clock, &mut pool);
     let outcome = run.await.map_err(failure)?;
+    let cost = step_cost(&outcome, pool.workers(), calls_before);
+    drop(pool);
     if outcome.steps == 0 {
         let message = "Stopped before the first batch: nothing was trained.".to_string();
         send(FromWorker::Stopped { message });
@@ -120,18 +146,31 @@ async fn train_and_evaluate(all: &Settings, query: &str, data: &FashionMnist, de
     send_checkpoint(&outcome.model, info.clone(), outcome.steps, shape.batches).await;
     let generation = slot::replace(outcome.model.clone(), None, None, info.clone(), ModelSource::Trained);
     slot::send_model_ready();
-    send_trained(settings.arch, &outcome);
+    send_trained(settings.arch, &outcome, cost);
     evaluate_and_store(all, data, device, &outcome, info, generation).await
 }
 
-fn send_trained(arch: Arch, outcome: &RunOutcome) {
+fn send_trained(arch: Arch, outcome: &RunOutcome, cost: StepCost) {
     send(FromWorker::Trained {
         arch,
         images_per_second: outcome.images_per_second,
         warm_images_per_second: outcome.warm_images_per_second,
         train_seconds: outcome.seconds,
         train_images: outcome.images as u32,
+        cost,
     });
+}
+
+/// The run's cost per step; the WebGPU calls counted since `before`.
+fn step_cost(outcome: &RunOutcome, workers: usize, before: Option<(f64, f64)>) -> StepCost {
+    let steps = outcome.steps.max(1) as f64;
+    let calls = before.zip(super::gpu_js::calls()).map(|((d0, s0), (d1, s1))| ((d1 - d0) / steps, (s1 - s0) / steps));
+    StepCost {
+        workers: workers as u32,
+        build_ms: outcome.build_seconds * 1000.0 / steps,
+        dispatches: calls.map(|c| c.0),
+        submits: calls.map(|c| c.1),
+    }
 }
 
 /// Tests the trained model, fits the SVM on its features, and stores the result.
@@ -193,27 +232,47 @@ struct PageReporter {
     test_limit: usize,
     made_here: ModelInfo,
     stop: Rc<Signal>,
+    workers: usize,
+    /// Said once the run has started (the page clears its message line then).
+    problem: Option<String>,
     /// Points not yet sent.
     pending: Vec<TrainPoint>,
     last_sent: Instant,
 }
 
 impl PageReporter {
-    fn new(settings: &TrainSettings, made_here: ModelInfo, stop: Rc<Signal>) -> Self {
+    fn new(settings: &TrainSettings, made_here: ModelInfo, stop: Rc<Signal>, workers: usize) -> Self {
         let (arch, test_limit) = (settings.arch, settings.test_limit.unwrap_or(usize::MAX));
-        Self { arch, test_limit, made_here, stop, pending: Vec::new(), last_sent: Instant::now() }
+        Self {
+            arch,
+            test_limit,
+            made_here,
+            stop,
+            workers,
+            problem: None,
+            pending: Vec::new(),
+            last_sent: Instant::now(),
+        }
     }
 }
 
 impl Reporter for PageReporter {
     fn start(&mut self, shape: &RunShape) {
-        phase(Phase::Training, format!("Training {} on {} images", self.arch, shape.images));
+        let on = match self.workers {
+            1 => String::new(),
+            n => format!(", sharing each batch over {n} CPU workers"),
+        };
+        phase(Phase::Training, format!("Training {} on {} images{on}", self.arch, shape.images));
         send(FromWorker::TrainStart {
             arch: self.arch,
             epochs: shape.epochs as u32,
             batches: shape.batches as u32,
             batches_per_epoch: shape.batches_per_epoch as u32,
         });
+        send(FromWorker::Workers { count: self.workers as u32 });
+        if let Some(problem) = self.problem.take() {
+            warning(problem);
+        }
         self.last_sent = Instant::now();
     }
 

@@ -1,11 +1,13 @@
 // The training benchmark: our page trains the report's `three-conv` at batch 64 in headless
-// Chromium on the CPU backend and on the WebGPU path, then TensorFlow.js does the same job on
-// the same machine (../shared/peers/tfjs/run.sh), and the numbers are printed side by side.
+// Chromium on the CPU backend in one worker and in N (data-parallel), the default `bn-cnn` the
+// same two ways, and `three-conv` on the WebGPU path; then TensorFlow.js does the three-conv job
+// on the same machine (../shared/peers/tfjs/run.sh), and the numbers are printed side by side.
 //
 //   node tests/e2e/bench.mjs          (after `trunk build --release`; scripts/bench.sh does both)
 //
-// Env: BACKENDS ("cpu webgpu"), WEBGPU_BATCHES (100: a full epoch on SwiftShader takes an
-// hour; FULL_WEBGPU=1 trains one anyway, for machines with a real GPU), TFJS (path of the
+// Env: BACKENDS ("cpu webgpu"), WORKERS (N: the machine's cores, at most 8), BN_BATCHES (200:
+// bn-cnn's throughput over that many batches of 32), WEBGPU_BATCHES (100: a full epoch on
+// SwiftShader takes an hour; FULL_WEBGPU=1 trains one anyway, for machines with a real GPU), TFJS (path of the
 // peer's run.sh; TFJS=0 skips it), TFJS_BATCHES (30 for webgl/webgpu), GPU_FLAGS (as the
 // peer's driver: replaces the software-GPU switches, e.g. on a machine with a GPU),
 // RESULTS (JSON lines appended there).
@@ -34,10 +36,13 @@ function record(r) {
   console.error(JSON.stringify(r));
 }
 
-async function ours(backend) {
-  const full = backend === 'cpu' || env.FULL_WEBGPU === '1';
-  const batches = Number(env.WEBGPU_BATCHES || 100);
-  const query = `?backend=${backend}&${JOB}` + (full ? '' : `&train_limit=${batches * 64}&test_limit=1000`);
+const WORKERS = Number(env.WORKERS || Math.min(os.cpus().length, 8));
+// The default run's model and recipe (batch 32), for the throughput of many workers on it.
+const BN_JOB = 'model=none&arch=bn-cnn&epochs=1&autostart=1';
+
+// `full`: a whole epoch and its test accuracy; else `batches` batches of `batch` for throughput.
+async function ours({ name, backend, job = JOB, workers = 1, full = true, batches = 100, batch = 64 }) {
+  const query = `?backend=${backend}&workers=${workers}&${job}` + (full ? '' : `&train_limit=${batches * batch}&test_limit=1000`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   const load0 = os.loadavg()[0];
   try {
@@ -55,10 +60,11 @@ async function ours(backend) {
     await page.click('#stop-button').catch(() => {});
     if (!m.cnnAccuracy) throw new Error(`${backend}: ${error}`);
     const ips = Number(m.imagesPerSecond);
-    const images = full ? 60000 : batches * 64;
+    const images = full ? 60000 : batches * batch;
+    const used = await page.$eval('#backend', (e) => Number(e.dataset.workers));
     return {
       // After 5 warm-up batches, as the peer's throughput; the whole-run figure beside it.
-      who: 'ours', backend, adapter: label, images_per_s: Math.round(Number(m.warmImagesPerSecond ?? ips)), whole_run_images_per_s: Math.round(ips), images,
+      who: 'ours', name, backend, workers: used, adapter: label, images_per_s: Math.round(Number(m.warmImagesPerSecond ?? ips)), whole_run_images_per_s: Math.round(ips), images,
       epoch_s: full ? Number((images / ips).toFixed(1)) : null,
       test_acc: full ? Number(m.cnnAccuracy) : null,
       wall_s: Number(((Date.now() - started) / 1000).toFixed(1)), ready_s: Number(((started - dataset) / 1000).toFixed(1)),
@@ -92,26 +98,46 @@ function peer() {
 }
 
 const t0 = Date.now();
-for (const b of backends) {
-  try { record(await ours(b)); } catch (e) { record({ who: 'ours', backend: b, error: e.message.split('\n')[0] }); }
+const fullWebgpu = env.FULL_WEBGPU === '1';
+const bnBatches = Number(env.BN_BATCHES || 200);
+const jobs = [
+  ...(backends.includes('cpu') ? [
+    { name: 'three-conv cpu 1', backend: 'cpu', workers: 1 },
+    { name: `three-conv cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS },
+    { name: 'bn-cnn cpu 1', backend: 'cpu', workers: 1, job: BN_JOB, full: false, batches: bnBatches, batch: 32 },
+    { name: `bn-cnn cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS, job: BN_JOB, full: false, batches: bnBatches, batch: 32 },
+  ] : []),
+  ...(backends.includes('webgpu') ? [
+    { name: 'three-conv webgpu', backend: 'webgpu', full: fullWebgpu, batches: Number(env.WEBGPU_BATCHES || 100) },
+  ] : []),
+];
+for (const j of jobs) {
+  try { record(await ours(j)); } catch (e) { record({ who: 'ours', name: j.name, backend: j.backend, error: e.message.split('\n')[0] }); }
 }
 await shutdown();
 for (const r of peer()) record(r);
 
-const find = (who, backend) => results.find((r) => r.who === who && r.backend === backend && r.images_per_s);
+const find = (who, backend) => results.find((r) => r.who === who && (who === 'ours' ? r.name === backend : r.backend === backend) && r.images_per_s);
 const row = (r) => r
   ? `${String(r.images_per_s).padStart(7)} img/s  ${r.epoch_s ? (r.epoch_s + ' s/epoch').padStart(14) : ''.padStart(14)}  ${r.test_acc ? 'test acc ' + r.test_acc.toFixed(4) : ''}`
   : '   (no result)';
-console.log(`three-conv, batch 64, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''}, ${new Date().toISOString().slice(0, 10)}`);
-for (const [who, b] of [['ours', 'cpu'], ['ours', 'webgpu'], ['tfjs', 'wasm'], ['tfjs', 'webgl'], ['tfjs', 'webgpu']]) {
+console.log(`three-conv at batch 64 and bn-cnn at 32, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''}, ${new Date().toISOString().slice(0, 10)}`);
+const N = WORKERS;
+const lines = [['ours', 'three-conv cpu 1'], ['ours', `three-conv cpu ${N}`], ['ours', 'bn-cnn cpu 1'], ['ours', `bn-cnn cpu ${N}`],
+  ['ours', 'three-conv webgpu'], ['tfjs', 'wasm'], ['tfjs', 'webgl'], ['tfjs', 'webgpu']];
+for (const [who, b] of lines) {
   const r = find(who, b);
-  console.log(`  ${(who === 'ours' ? 'Burn/Rust ' : 'TF.js ') + b}:`.padEnd(20) + row(r) + (r?.adapter ? `  [${r.adapter}]` : ''));
+  console.log(`  ${(who === 'ours' ? 'Burn/Rust ' : 'TF.js three-conv ') + b}:`.padEnd(36) + row(r) + (r?.adapter ? `  [${r.adapter}${r.workers ? `, ${r.workers} worker${r.workers > 1 ? 's' : ''}` : ''}]` : ''));
 }
 const ratio = (a, b, key = 'images_per_s') => (a && b?.[key] ? (a.images_per_s / b[key]).toFixed(2) + 'x' : 'n/a');
 const wasm = find('tfjs', 'wasm');
 if (wasm?.epoch_images_per_s) console.log(`  TF.js wasm over its full epoch: ${wasm.epoch_images_per_s} img/s`);
-console.log(`  ours CPU / TF.js wasm:    ${ratio(find('ours', 'cpu'), wasm)} (its 100-batch throughput), ${ratio(find('ours', 'cpu'), wasm, 'epoch_images_per_s')} (its full epoch)   (goal 1.5x)`);
-console.log(`  ours WebGPU / TF.js webgpu: ${ratio(find('ours', 'webgpu'), find('tfjs', 'webgpu'))}   (goal > 1)`);
-console.log(`  ours WebGPU / TF.js webgl:  ${ratio(find('ours', 'webgpu'), find('tfjs', 'webgl'))}   (goal > 1)`);
+console.log(`  ours CPU, ${N} workers / TF.js wasm:  ${ratio(find('ours', `three-conv cpu ${N}`), wasm)} (its 100-batch throughput), ${ratio(find('ours', `three-conv cpu ${N}`), wasm, 'epoch_images_per_s')} (its full epoch)   (goal 3.5x)`);
+console.log(`  ours CPU, 1 worker / TF.js wasm:    ${ratio(find('ours', 'three-conv cpu 1'), wasm)}, ${ratio(find('ours', 'three-conv cpu 1'), wasm, 'epoch_images_per_s')}`);
+console.log(`  three-conv, ${N} workers / 1:         ${ratio(find('ours', `three-conv cpu ${N}`), find('ours', 'three-conv cpu 1'))}`);
+console.log(`  bn-cnn, ${N} workers / 1:             ${ratio(find('ours', `bn-cnn cpu ${N}`), find('ours', 'bn-cnn cpu 1'))}   (goal 1.7x with 2)`);
+console.log(`  ours WebGPU / TF.js webgpu: ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgpu'))}   (goal > 1)`);
+console.log(`  ours WebGPU / TF.js webgl:  ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgl'))}   (goal > 1)`);
+console.log('  Burn ndarray (backend=ndarray): not built (see README "Speed")');
 console.log(`  (img/s after 5 warm-up batches for both; ours over the rest of its run, TF.js over ${env.TFJS_BATCHES || 30} batches for webgl/webgpu and 100 for wasm)`);
 console.log(`bench wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -756,6 +756,33 @@ async function interrupted(name, { webgpu, kind, expect }) {
 test('a panic mid-training keeps the model trained so far', () => interrupted('panic-training', { webgpu: false, kind: 'panic', expect: /Internal error/ }));
 test('WebGPU device lost mid-training: the page goes on on the CPU with the model trained so far', () => interrupted('gpu-lost', { webgpu: true, kind: 'lose-gpu', expect: /GPU stopped working/ }));
 
+// Data-parallel training (src/worker/pool.rs): two workers share each batch, the run says so
+// in #backend[data-workers]; a helper that panics mid-run is dropped, its shard done by the
+// training worker, and the run ends as usual with a trained model: no hang, no lost step.
+test('two CPU workers share each batch; a helper that panics mid-run is dropped and the run goes on', async () => {
+  const trainLimit = 3200;
+  const { page, ctx, log } = await open(`?backend=cpu&model=none&workers=2&epochs=1&train_limit=${trainLimit}&test_limit=1000`);
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    await page.click('#train-button');
+    const batches = (n) => page.waitForFunction((done) => { const p = document.querySelector('#progress').value; return p >= done - 1e-6 && p < 1 && document.querySelector('#status').dataset.phase === 'training'; }, n / (trainLimit / 32), { timeout: 120_000, polling: 100 });
+    await batches(10);
+    const workers = await attr(page, '#backend', 'data-workers');
+    check(workers === '2', `#backend[data-workers] is ${workers} during a workers=2 run`);
+    const status = await text(page, '#status');
+    check(/2 CPU workers/.test(status), `the status does not say the batch is shared: "${status}"`);
+    await fault(page, 'helper-panic');
+    await page.waitForFunction(() => document.querySelector('#backend').dataset.workers === '1', null, { timeout: 90_000 });
+    const phase = await waitPhase(page, ['done', 'error'], 300_000);
+    check(phase === 'done', `phase ${phase}: ${await text(page, '#error')}`);
+    const msg = await text(page, '#error');
+    check(/helper worker was lost/.test(msg) && /no step was lost/.test(msg), `#error: "${msg}"`);
+    const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
+    check(acc > 0.6, `CNN accuracy ${acc} after a run that lost a helper`);
+    return `2 workers, then 1 after the helper's panic; "${msg.slice(0, 100)}…"; CNN ${acc}`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'workers.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 test('memory does not grow across five training runs in one tab (CPU)', async () => {
   const rows = await memoryRuns('cpu', 'epochs=1&train_limit=2000&test_limit=500', 5, () => {});
   const [first, second, last] = [rows[0], rows[1], rows[4]];

@@ -1,0 +1,108 @@
+//! A helper worker: one replica of a data-parallel CPU run (the training worker starts it,
+//! src/worker/pool.rs). It keeps a model and nothing else: each shard comes with the
+//! parameters and running statistics to take first, and it answers with the shard's gradients
+//! ([`crate::train::replicas::replica_step`]).
+
+use burn::prelude::Device;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use wasm_bindgen::prelude::*;
+use web_sys::MessageEvent;
+
+use super::send::scope;
+use crate::batch::Batch;
+use crate::protocol::helper::{FromHelper, ToHelper};
+use crate::protocol::{self, Bulk};
+use crate::train::Trainer;
+use crate::train::replicas::{ModelState, replica_step};
+
+thread_local! {
+    static TRAINER: RefCell<Option<Trainer>> = const { RefCell::new(None) };
+}
+
+/// This worker's URL (`self.location.href`; read through `Reflect` rather than web-sys's
+/// `WorkerLocation`, a feature that would rebuild web-sys and all that depends on it).
+pub fn own_url() -> String {
+    let location = js_sys::Reflect::get(&scope(), &"location".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Reflect::get(&location, &"href".into()).ok().and_then(|h| h.as_string()).unwrap_or_default()
+}
+
+/// Whether this worker was started as a helper (`helper` in its URL's query).
+pub fn is_helper() -> bool {
+    let url = own_url();
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    query.split('&').any(|kv| kv == "helper" || kv.starts_with("helper="))
+}
+
+/// Entry point of a helper: answers [`ToHelper`] messages.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        reply(&FromHelper::Failed { message: format!("a helper worker panicked: {info}") });
+    }));
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(|event: MessageEvent| {
+        match protocol::js::from_js::<ToHelper>(&event.data()) {
+            Ok(msg) => handle(msg),
+            Err(e) => reply(&FromHelper::Failed { message: e.to_string() }),
+        }
+    });
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+    reply(&FromHelper::Alive);
+}
+
+fn reply(msg: &FromHelper) {
+    let (value, transfer) = protocol::js::to_js(msg);
+    if let Err(e) = scope().post_message_with_transfer(&value, &transfer) {
+        web_sys::console::error_2(&"a helper could not answer:".into(), &e);
+    }
+}
+
+fn handle(msg: ToHelper) {
+    match msg {
+        ToHelper::Start { arch, smoothing } => {
+            // Its own weights are replaced by the first shard's; the optimizer is never used.
+            let trainer = Trainer::new(arch, &Device::flex(), 0.0, 0).with_regularization(smoothing, 0.0);
+            TRAINER.set(Some(trainer));
+            reply(&FromHelper::Ready);
+        }
+        ToHelper::Shard { step, parameters, stats, pixels, labels } => {
+            let state = ModelState { parameters: parameters.0, stats: stats.0 };
+            let shard = Batch { pixels: pixels.0, labels: labels.iter().map(|&l| l as i64).collect() };
+            reply(&match shard_now(&state, &shard) {
+                Ok(r) => FromHelper::Shard {
+                    step,
+                    loss: r.loss,
+                    correct: r.correct as u32,
+                    size: r.size as u32,
+                    gradients: Bulk(r.gradients),
+                    stats: Bulk(r.stats),
+                },
+                Err(message) => FromHelper::Failed { message },
+            });
+        }
+        ToHelper::Panic => panic!("fault injected on request (kind=helper-panic)"),
+    }
+}
+
+/// The shard's result, computed now: on the CPU backend every read is ready at once, so the
+/// future completes on its first poll and no other message can come between.
+fn shard_now(state: &ModelState, shard: &Batch) -> Result<crate::train::replicas::ShardResult, String> {
+    TRAINER.with_borrow_mut(|trainer| {
+        let trainer = trainer.as_mut().ok_or("a shard came before the replica was started")?;
+        let future = pin!(replica_step(trainer, state, shard));
+        match ready_now(future) {
+            Some(result) => result,
+            None => Err("the CPU backend left a read pending".into()),
+        }
+    })
+}
+
+fn ready_now<T>(mut future: std::pin::Pin<&mut impl Future<Output = T>>) -> Option<T> {
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
