@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
-use web_sys::MessageEvent;
+use web_sys::{ErrorEvent, MessageEvent};
 
 use super::send::scope;
 use crate::batch::Batch;
@@ -50,6 +50,14 @@ pub fn start() {
     });
     scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
     handler.forget();
+    // An uncaught error (the trap after a panic, or any other) is answered here and cancelled:
+    // not cancelled, it would go on to the training worker and the page as theirs.
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|event: ErrorEvent| {
+        event.prevent_default();
+        reply(&FromHelper::Failed { message: format!("a helper worker stopped: {}", event.message()) });
+    });
+    let _ = scope().add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+    on_error.forget();
     reply(&FromHelper::Alive);
 }
 

@@ -67,9 +67,6 @@ impl Inbox {
 struct Helper {
     worker: Worker,
     inbox: Rc<Inbox>,
-    // Kept alive as long as the worker they listen to.
-    _on_message: Closure<dyn FnMut(MessageEvent)>,
-    _on_error: Closure<dyn FnMut(ErrorEvent)>,
 }
 
 impl Helper {
@@ -92,13 +89,18 @@ impl Helper {
         let on_error = {
             let inbox = inbox.clone();
             Closure::<dyn FnMut(ErrorEvent)>::new(move |event: ErrorEvent| {
+                // Not cancelled, a nested worker's error goes on to this worker's global scope
+                // and from there to the page, which would take this worker for crashed.
+                event.prevent_default();
                 inbox.lost.borrow_mut().get_or_insert_with(|| format!("it stopped: {}", event.message()));
                 inbox.wake();
             })
         };
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Ok(Self { worker, inbox, _on_message: on_message, _on_error: on_error })
+        // Handed to JavaScript's garbage collector rather than dropped with the helper: an
+        // error event of a helper already let go may still be on its way.
+        worker.set_onmessage(Some(&on_message.into_js_value().unchecked_into()));
+        worker.set_onerror(Some(&on_error.into_js_value().unchecked_into()));
+        Ok(Self { worker, inbox })
     }
 
     fn post(&self, msg: &ToHelper) {

@@ -89,7 +89,15 @@ export async function browser(webgpu, camera = false) {
   return browsers[key];
 }
 
-export async function open(query, { webgpu = false, camera = null, viewport = { width: 1280, height: 1400 }, at = 'index.html' } = {}) {
+// One CPU worker unless a test asks otherwise: on CI's two cores a helper worker brings no speed
+// (README, "Every core") and would cost each test its start; the workers test asks for two, and
+// a test of what a newcomer sees opens the page with `defaults` (no parameter added).
+function oneWorker(query) {
+  if (/[?&]workers=/.test(query)) return query;
+  return query === '' ? '?workers=1' : query.startsWith('?') ? `${query}&workers=1` : query;
+}
+
+export async function open(query, { defaults = false, webgpu = false, camera = null, viewport = { width: 1280, height: 1400 }, at = 'index.html' } = {}) {
   const ctx = await (await browser(webgpu, camera !== null)).newContext({ viewport });
   if (camera === 'allow') await ctx.grantPermissions(['camera'], { origin: ORIGIN });
   const page = await ctx.newPage();
@@ -112,7 +120,8 @@ export async function open(query, { webgpu = false, camera = null, viewport = { 
   const log = [];
   page.on('console', (m) => log.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => log.push(`[pageerror] ${e.message}`));
-  await page.goto(BASE + at + query);
+  page.on('worker', (w) => w.on('console', (m) => log.push(`[worker ${m.type()}] ${m.text()}`)));
+  await page.goto(BASE + at + (defaults ? query : oneWorker(query)));
   return { page, ctx, log };
 }
 

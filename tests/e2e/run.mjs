@@ -869,7 +869,7 @@ test('the page is its own small wasm: Burn\'s wasm only in the worker, hashed na
 test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, its answer in view; presets, words explained, details tucked away, tables stacked on a phone', async () => {
   const seen = [];
   for (const [w, h] of [[1280, 800], [390, 844]]) {
-    const { page, ctx, log } = await open('?backend=cpu', { viewport: { width: w, height: h } });
+    const { page, ctx, log } = await open('?backend=cpu', { defaults: true, viewport: { width: w, height: h } });
     try {
       await modelLoaded(page, 'pretrained');
       const box = (sel) => page.$eval(sel, (e) => e.getBoundingClientRect().toJSON());
