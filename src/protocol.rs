@@ -394,6 +394,8 @@ pub struct SvmResult {
     pub curves: OneVsRest,
     pub train_rows: u32,
     pub feature_seconds: f64,
+    /// The workers that shared the training features' extraction (1: this one alone).
+    pub feature_workers: u32,
     pub fit_seconds: f64,
 }
 

@@ -208,6 +208,7 @@ fn svm_result(scores: Vec<LambdaScore>) -> SvmResult {
         curves: curves(0.125),
         train_rows: 60_000,
         feature_seconds: 4.5,
+        feature_workers: 2,
         fit_seconds: 12.25,
     }
 }
@@ -428,6 +429,8 @@ fn every_message_between_the_worker_and_its_helpers_round_trips() {
             pixels: Bulk(ramp(2 * IMAGE_PIXELS, 0.001)),
             labels: Bulk(vec![9, 0]),
         }],
+        ToHelper::Load { .. } => [ToHelper::Load { parameters: Bulk(ramp(500, 0.01)), stats: Bulk(Vec::new()) }],
+        ToHelper::Infer { .. } => [ToHelper::Infer { id: 7, pixels: Bulk(ramp(3 * IMAGE_PIXELS, 0.001)) }],
         ToHelper::Panic => [ToHelper::Panic],
     );
     assert_round_trips(&to);
@@ -441,6 +444,11 @@ fn every_message_between_the_worker_and_its_helpers_round_trips() {
             size: 2,
             gradients: Bulk(ramp(500, -0.02)),
             stats: Bulk(Vec::new()),
+        }],
+        FromHelper::Output { .. } => [FromHelper::Output {
+            id: 7,
+            logits: Bulk(ramp(30, -0.5)),
+            features: Bulk(ramp(3 * 128, 0.02)),
         }],
         FromHelper::Failed { .. } => [FromHelper::Failed { message: "panicked at here".into() }],
     );

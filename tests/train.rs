@@ -6,10 +6,11 @@ use burn::module::Module;
 use burn::prelude::*;
 use fashion_cnn::batch::{Batch, epoch_batches};
 use fashion_cnn::metrics::accuracy;
-use fashion_cnn::model::Arch;
+use fashion_cnn::model::{Arch, Model};
 use fashion_cnn::svm::{FeatureMap, Fit, SvmOptions};
+use fashion_cnn::train::inference::{BatchOutput, InferenceHelpers, batch_output, load_replica};
 use fashion_cnn::train::replicas::{self, ModelState, Replicas, ShardResult, replica_step};
-use fashion_cnn::train::{StatsRead, Trainer, batch_tensors, infer_split};
+use fashion_cnn::train::{StatsRead, Trainer, batch_tensors, infer_shared, infer_split};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::ops::ControlFlow;
@@ -304,4 +305,80 @@ fn data_parallel_batch_norm_keeps_replicas_equal_and_trains_as_well() {
     };
     let (one, shared) = (accuracy(&whole), accuracy(&first));
     assert!(one > 0.6 && (one - shared).abs() < 0.04, "test accuracy {one} on one trainer, {shared} shared");
+}
+
+/// Inference helpers in this thread, as helper workers would be: each a trainer of its own
+/// that takes the state it is sent. `lose` drops the helper of that index at the first round.
+struct LocalInference {
+    trainers: Vec<Trainer>,
+    loaded: Vec<Model>,
+    sent: Vec<Batch>,
+    lose: Option<usize>,
+}
+
+impl InferenceHelpers for LocalInference {
+    fn helper_count(&self) -> usize {
+        self.trainers.len()
+    }
+    fn load(&mut self, state: &ModelState) {
+        self.loaded = self.trainers.iter_mut().map(|t| load_replica(t, state).unwrap()).collect();
+    }
+    fn send_batches(&mut self, batches: &[Batch]) {
+        self.sent = batches.to_vec();
+    }
+    async fn collect_outputs(&mut self) -> Vec<Option<BatchOutput>> {
+        let mut out = Vec::new();
+        for (i, batch) in std::mem::take(&mut self.sent).iter().enumerate() {
+            out.push(match self.lose {
+                Some(l) if l == i => None,
+                _ => Some(batch_output(&self.loaded[i], batch, &Device::flex()).await.unwrap()),
+            });
+        }
+        if let Some(i) = self.lose.take() {
+            self.trainers.remove(i);
+            self.loaded.remove(i);
+        }
+        out
+    }
+}
+
+/// An inference pass shared with helpers gives what one worker gives, in the same order: a
+/// `bn-cnn` trained 20 steps (its running statistics moved), 1,200 test images in batches of
+/// 250 over three workers (rounds of three batches, the last one short), also when a helper is
+/// lost in the first round; progress comes once a round.
+#[test]
+fn shared_inference_equals_one_worker() {
+    let data = common::dataset();
+    let mut trainer = Trainer::new(Arch::BnCnn, &Device::flex(), 2e-3, 5);
+    for idx in epoch_batches(64 * 20, 64, &mut SmallRng::seed_from_u64(3)) {
+        pollster::block_on(trainer.step(&Batch::gather(&data.train, &idx, None::<&mut SmallRng>)).read()).unwrap();
+    }
+    let model = trainer.inference_model();
+    let one = pollster::block_on(infer_split(&model, &data.test, 1200, &Device::flex(), 250, |_| async {
+        ControlFlow::Continue(())
+    }))
+    .unwrap();
+    for lose in [None, Some(1)] {
+        let trainers = (0..2).map(|i| Trainer::new(Arch::BnCnn, &Device::flex(), 2e-3, 50 + i)).collect();
+        let mut helpers = LocalInference { trainers, loaded: Vec::new(), sent: Vec::new(), lose };
+        let mut progress = Vec::new();
+        let device = Device::flex();
+        let run = infer_shared(&model, &data.test, 1200, &device, 250, &mut helpers, |done| {
+            progress.push(done);
+            async { ControlFlow::Continue(()) }
+        });
+        let shared = pollster::block_on(run).unwrap();
+        // With a helper lost in the first round, the second is of two workers: 750 + 500 too.
+        assert_eq!(progress, [750, 1200], "lose {lose:?}");
+        assert_eq!(shared.predictions, one.predictions, "lose {lose:?}");
+        assert_eq!(shared.features.len(), 1200 * one.feature_dim);
+        let diff = max_difference(&shared.features, &one.features);
+        assert!(diff < 1e-5, "features differ by {diff} (lose {lose:?})");
+        assert!(max_difference(&shared.probabilities, &one.probabilities) < 1e-6);
+    }
+    // The helpers' own weights were not used: a helper that skipped the load answers otherwise.
+    let unloaded = Trainer::new(Arch::BnCnn, &Device::flex(), 2e-3, 50).inference_model();
+    let batch = Batch::gather(&data.test, &(0..250).collect::<Vec<_>>(), None::<&mut SmallRng>);
+    let theirs = pollster::block_on(batch_output(&unloaded, &batch, &Device::flex())).unwrap();
+    assert!(max_difference(&theirs.features, &one.features[..250 * one.feature_dim]) > 1e-2);
 }

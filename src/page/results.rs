@@ -32,6 +32,7 @@ struct SvmPart {
     lambda: f64,
     report: Report,
     feature_seconds: f64,
+    feature_workers: u32,
     fit_seconds: f64,
     rows: u32,
 }
@@ -116,7 +117,14 @@ pub fn on_run_start() {
     archive_run();
     RUN.set(None);
     let m = metrics();
-    for name in ["cnn-accuracy", "svm-accuracy", "images-per-second", "warm-images-per-second"] {
+    for name in [
+        "cnn-accuracy",
+        "svm-accuracy",
+        "images-per-second",
+        "warm-images-per-second",
+        "feature-seconds",
+        "feature-workers",
+    ] {
         set_data(&m, name, None);
     }
     super::curves::clear();
@@ -220,12 +228,15 @@ fn keep_scores(scores: Option<Vec<LambdaScore>>) {
 
 pub fn on_svm_result(r: SvmResult) {
     set_data(&metrics(), "svm-accuracy", Some(&to_fixed(r.svm_accuracy, 4)));
+    set_data(&metrics(), "feature-seconds", Some(&to_fixed(r.feature_seconds, 2)));
+    set_data(&metrics(), "feature-workers", Some(&r.feature_workers.to_string()));
     let svm = SvmPart {
         accuracy: r.svm_accuracy,
         kernel: r.kernel,
         lambda: r.lambda,
         report: r.report,
         feature_seconds: r.feature_seconds,
+        feature_workers: r.feature_workers,
         fit_seconds: r.fit_seconds,
         rows: r.train_rows,
     };
@@ -312,9 +323,13 @@ fn current_rows(r: &Run) -> String {
     rows.push_str(&match &r.svm {
         Some(s) => {
             let how = format!(
-                "λ = {}; features {}, fit {} s on {} images",
+                "λ = {}; features {}{}, fit {} s on {} images",
                 fmt_lambda(s.lambda),
                 fmt_time(s.feature_seconds),
+                match s.feature_workers {
+                    1 => String::new(),
+                    n => format!(" over {n} workers"),
+                },
                 to_fixed(s.fit_seconds, 1),
                 thousands(s.rows)
             );

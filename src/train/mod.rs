@@ -1,10 +1,12 @@
 //! Training without burn-train (its Learner needs threads that a browser does not have): the
-//! step and batched inference (`step.rs`), and the run that strings steps into epochs
+//! step (`step.rs`), batched inference ([`inference`]), and the run that strings steps into epochs
 //! ([`driver`]), shared by the worker and the native command.
 
 pub mod driver;
+pub mod inference;
 pub mod parallel;
 pub mod replicas;
 mod step;
 
-pub use step::{Inference, PendingStats, StatsRead, StepStats, Trainer, batch_tensors, infer_split, learning_rate};
+pub use inference::{Inference, infer_shared, infer_split};
+pub use step::{PendingStats, StatsRead, StepStats, Trainer, batch_tensors, learning_rate};

@@ -11,6 +11,8 @@ use std::future::Future;
 use super::parallel::{flatten_gradients, parameters, running_stats, shard_sizes, weighted_mean};
 use super::{StepStats, Trainer};
 use crate::batch::Batch;
+use crate::model::Model;
+use burn::prelude::Device;
 
 /// What a replica needs of the model before it computes a shard.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,6 +28,12 @@ impl ModelState {
         let parameters = parameters(model).await.map_err(|e| e.to_string())?;
         let stats = running_stats(model).await.map_err(|e| e.to_string())?;
         Ok(Self { parameters, stats })
+    }
+
+    /// The state of an inference model, read through a training copy: without gradients its
+    /// parameters cannot be told from its buffers.
+    pub async fn of_inference_model(model: &Model, device: &Device) -> Result<Self, String> {
+        Self::of(&Trainer::from_model(model.clone(), device, 0.0)).await
     }
 }
 

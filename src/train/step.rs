@@ -1,4 +1,4 @@
-//! The training step (forward, cross-entropy, backward, Adam) and batched inference.
+//! The training step (forward, cross-entropy, backward, Adam).
 //!
 //! Every read of a result goes through `into_data_async`: WebGPU in a browser can only be read
 //! asynchronously, and on the CPU the future is ready at once, so one code path serves both.
@@ -8,12 +8,11 @@ use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use std::future::Future;
-use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::batch::{Batch, sequential_batches};
-use crate::dataset::{IMAGE_SIDE, NUM_CLASSES, Split};
+use crate::batch::Batch;
+use crate::dataset::IMAGE_SIDE;
 use crate::model::{Arch, Model};
 
 /// Turns a batch into the model's input `[n, 1, 28, 28]` and its targets `[n]`.
@@ -216,63 +215,4 @@ impl Trainer {
         let model = self.model.take().expect("model is present between steps");
         self.model = Some(f(model));
     }
-}
-
-/// What one inference pass over a split yields: the head's predicted class per image and the
-/// penultimate features (`len * feature_dim`, row-major) that the SVM is fitted on.
-pub struct Inference {
-    pub predictions: Vec<u8>,
-    /// The head's softmax probability of each prediction.
-    pub confidence: Vec<f32>,
-    /// All ten probabilities of each image, row-major (the ROC curves rank by them).
-    pub probabilities: Vec<f32>,
-    pub features: Vec<f32>,
-    pub feature_dim: usize,
-}
-
-/// Runs `model` over the first `count` images of `split` in order, keeping both the head's answers and the
-/// features, so the test set is only pushed through the CNN once. `on_batch` is called after
-/// each batch with the number done so far; it may yield, and may break off the pass (Stop),
-/// in which case the images done so far are returned.
-pub async fn infer_split<F, Fut>(
-    model: &Model,
-    split: &Split,
-    count: usize,
-    device: &Device,
-    batch_size: usize,
-    mut on_batch: F,
-) -> Result<Inference, String>
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ControlFlow<()>>,
-{
-    let feature_dim = model.arch().feature_dim();
-    let count = count.min(split.len());
-    let mut predictions = Vec::with_capacity(count);
-    let mut confidence = Vec::with_capacity(count);
-    let mut probabilities = Vec::with_capacity(count * NUM_CLASSES);
-    let mut features = Vec::with_capacity(count * feature_dim);
-    for range in sequential_batches(count, batch_size) {
-        let indices: Vec<usize> = range.clone().collect();
-        let batch = Batch::gather(split, &indices, None::<&mut rand::rngs::SmallRng>);
-        let (images, _) = batch_tensors(&batch, device);
-        let feats = model.features(images);
-        // The logits, not an argmax on the device: the same one read gives the confidence too.
-        let logits = model.head(feats.clone());
-        let logits = logits.into_data_async().await.map_err(|e| format!("reading predictions: {e:?}"))?;
-        let feats = feats.into_data_async().await.map_err(|e| format!("reading features: {e:?}"))?;
-        let logits = logits.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("predictions: {e:?}"))?;
-        for row in logits.chunks_exact(NUM_CLASSES) {
-            let class = crate::svm::argmax(row);
-            predictions.push(class as u8);
-            let p = crate::explain::softmax(row);
-            confidence.push(p[class]);
-            probabilities.extend_from_slice(&p);
-        }
-        features.extend(feats.convert::<f32>().try_to_vec::<f32>().map_err(|e| format!("features: {e:?}"))?);
-        if on_batch(range.end).await.is_break() {
-            break;
-        }
-    }
-    Ok(Inference { predictions, confidence, probabilities, features, feature_dim })
 }

@@ -17,7 +17,8 @@ use crate::pca::Pca;
 use crate::protocol::{FeatureProjection, FromWorker, LambdaScore, Phase, Report, SvmResult, SvmStage, TestResult};
 use crate::roc::{OneVsRest, one_vs_rest};
 use crate::svm::{FeatureMap, Fit, Kernel, SvmClassifier, SvmOptions};
-use crate::train::infer_split;
+use crate::train::infer_shared;
+use crate::train::inference::InferenceHelpers;
 
 /// Test images per inference batch: large enough to keep the backend busy, small enough that
 /// progress moves several times a second on the CPU.
@@ -77,6 +78,7 @@ pub async fn evaluate(
     (train, n): (&Split, usize),
     (test, total): (&Split, usize),
     device: &Device,
+    helpers: &mut impl InferenceHelpers,
     options: &SvmOptions,
     on_neighbours: impl FnOnce(FeatureIndex),
 ) -> Result<Evaluation, String> {
@@ -87,7 +89,7 @@ pub async fn evaluate(
             "Testing the CNN on {total} test images, then fitting the SVM. Skip keeps the model as it is, untested."
         ),
     );
-    let tested = infer_split(model, test, total, device, INFER_BATCH, |done| {
+    let tested = infer_shared(model, test, total, device, INFER_BATCH, helpers, |done| {
         send(FromWorker::EvalProgress { done: done as u32, total: total as u32 });
         continue_unless_stopped()
     })
@@ -112,7 +114,8 @@ pub async fn evaluate(
     })));
     let map = feature_map(&tested.features, tested.feature_dim);
     yield_now().await;
-    let svm = fit_svm(model, (train, n), test_labels, &tested.features, device, options, on_neighbours).await?;
+    let inputs = SvmInputs { train: (train, n), test_labels, test_features: &tested.features };
+    let svm = fit_svm(model, inputs, device, helpers, options, on_neighbours).await?;
     Ok(Evaluation { cnn_accuracy: Some(cnn_report.accuracy), svm, map: Some(map) })
 }
 
@@ -138,20 +141,27 @@ fn svm_curves(svm: &crate::svm::LinearSvm, rows: &crate::svm::Rows, labels: &[u8
     one_vs_rest(&scores, labels, CURVE_POINTS)
 }
 
+/// What the SVM is fitted and tested on: the first `n` training images, the test set's labels
+/// and its features.
+struct SvmInputs<'a> {
+    train: (&'a Split, usize),
+    test_labels: &'a [u8],
+    test_features: &'a [f32],
+}
+
 /// Fits the SVM on the model's features of `train` and tests it on `test_features`; `None`
 /// when Stop cut it short.
 async fn fit_svm(
     model: &Model,
-    (train, n): (&Split, usize),
-    test_labels: &[u8],
-    test_features: &[f32],
+    SvmInputs { train: (train, n), test_labels, test_features }: SvmInputs<'_>,
     device: &Device,
+    helpers: &mut impl InferenceHelpers,
     options: &SvmOptions,
     on_neighbours: impl FnOnce(FeatureIndex),
 ) -> Result<Option<(SvmClassifier, f64)>, String> {
     let started = Instant::now();
     phase(Phase::FittingSvm, format!("Extracting the CNN's features of {n} training images"));
-    let features = infer_split(model, train, n, device, INFER_BATCH, |done| {
+    let features = infer_shared(model, train, n, device, INFER_BATCH, helpers, |done| {
         send(FromWorker::SvmProgress(SvmStage::Features { done: done as u32, total: n as u32 }));
         continue_unless_stopped()
     })
@@ -163,6 +173,7 @@ async fn fit_svm(
         return Ok(stopped_fit());
     }
     let feature_seconds = started.elapsed().as_secs_f64();
+    let feature_workers = helpers.helper_count() as u32 + 1;
     let started = Instant::now();
 
     phase(Phase::FittingSvm, format!("Mapping features for a {} kernel", options.kernel.name()));
@@ -204,6 +215,7 @@ async fn fit_svm(
         curves: svm_curves(&svm, &test_rows, test_labels),
         train_rows: n as u32,
         feature_seconds,
+        feature_workers,
         fit_seconds,
     })));
     Ok(Some((SvmClassifier { map, svm, lambda }, report.accuracy)))

@@ -1,7 +1,8 @@
 //! A helper worker: one replica of a data-parallel CPU run (the training worker starts it,
 //! src/worker/pool.rs). It keeps a model and nothing else: each shard comes with the
 //! parameters and running statistics to take first, and it answers with the shard's gradients
-//! ([`crate::train::replicas::replica_step`]).
+//! ([`crate::train::replicas::replica_step`]). After training it runs batches of the
+//! evaluation's inference passes on the model it is sent ([`crate::train::inference`]).
 
 use burn::prelude::Device;
 use std::cell::RefCell;
@@ -13,13 +14,18 @@ use web_sys::{ErrorEvent, MessageEvent};
 
 use super::send::scope;
 use crate::batch::Batch;
+use crate::dataset::IMAGE_PIXELS;
+use crate::model::Model;
 use crate::protocol::helper::{FromHelper, ToHelper};
 use crate::protocol::{self, Bulk};
 use crate::train::Trainer;
+use crate::train::inference::{BatchOutput, batch_output, load_replica};
 use crate::train::replicas::{ModelState, replica_step};
 
 thread_local! {
     static TRAINER: RefCell<Option<Trainer>> = const { RefCell::new(None) };
+    /// The model of the inference pass under way, as `Load` gave it.
+    static LOADED: RefCell<Option<Model>> = const { RefCell::new(None) };
 }
 
 /// This worker's URL (`self.location.href`; read through `Reflect` rather than web-sys's
@@ -91,6 +97,20 @@ fn handle(msg: ToHelper) {
                 Err(message) => FromHelper::Failed { message },
             });
         }
+        ToHelper::Load { parameters, stats } => {
+            let state = ModelState { parameters: parameters.0, stats: stats.0 };
+            if let Err(message) = load(&state) {
+                reply(&FromHelper::Failed { message });
+            }
+        }
+        ToHelper::Infer { id, pixels } => {
+            let n = pixels.len() / IMAGE_PIXELS;
+            let batch = Batch { pixels: pixels.0, labels: vec![0; n] };
+            reply(&match infer_now(&batch) {
+                Ok(o) => FromHelper::Output { id, logits: Bulk(o.logits), features: Bulk(o.features) },
+                Err(message) => FromHelper::Failed { message },
+            });
+        }
         ToHelper::Panic => panic!("fault injected on request (kind=helper-panic)"),
     }
 }
@@ -105,6 +125,25 @@ fn shard_now(state: &ModelState, shard: &Batch) -> Result<crate::train::replicas
             Some(result) => result,
             None => Err("the CPU backend left a read pending".into()),
         }
+    })
+}
+
+/// The replica takes `state` and keeps its inference copy for the batches that follow.
+fn load(state: &ModelState) -> Result<(), String> {
+    TRAINER.with_borrow_mut(|trainer| {
+        let trainer = trainer.as_mut().ok_or("a model came before the replica was started")?;
+        LOADED.set(Some(load_replica(trainer, state)?));
+        Ok(())
+    })
+}
+
+/// The loaded model's answers to `batch`, computed now (as [`shard_now`]).
+fn infer_now(batch: &Batch) -> Result<BatchOutput, String> {
+    LOADED.with_borrow(|model| {
+        let model = model.as_ref().ok_or("an inference batch came before its model")?;
+        let device = Device::flex();
+        let future = pin!(batch_output(model, batch, &device));
+        ready_now(future).unwrap_or_else(|| Err("the CPU backend left a read pending".into()))
     })
 }
 

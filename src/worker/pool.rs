@@ -4,6 +4,8 @@
 //! out and gradients come back as typed arrays moved with a transfer list
 //! ([`crate::protocol::helper`]). A helper that fails, dies or falls silent is dropped: the
 //! step is finished without it ([`crate::train::replicas`]) and the run goes on with the rest.
+//! After training the same helpers share the evaluation's inference passes (the test set's
+//! and the training set's features for the SVM, [`crate::train::inference`]).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -20,6 +22,7 @@ use crate::arch::Arch;
 use crate::batch::Batch;
 use crate::protocol::helper::{FromHelper, ToHelper};
 use crate::protocol::{self, Bulk, FromWorker};
+use crate::train::inference::{BatchOutput, InferenceHelpers};
 use crate::train::replicas::{ModelState, Replicas, ShardResult};
 
 /// A helper compiles the worker's wasm (from the browser's cache) before it answers.
@@ -233,10 +236,58 @@ impl Replicas for Pool {
     }
 
     async fn collect(&mut self) -> Vec<Option<ShardResult>> {
+        let step = self.step;
+        self.gather(Work::Training, |m| match m {
+            FromHelper::Shard { step: s, loss, correct, size, gradients, stats } if s == step => {
+                let (correct, size) = (correct as usize, size as usize);
+                Some(ShardResult { loss, correct, size, gradients: gradients.0, stats: stats.0 })
+            }
+            _ => None,
+        })
+        .await
+    }
+}
+
+impl InferenceHelpers for Pool {
+    fn helper_count(&self) -> usize {
+        self.helpers.len()
+    }
+
+    fn load(&mut self, state: &ModelState) {
+        for h in &self.helpers {
+            h.post(&ToHelper::Load { parameters: Bulk(state.parameters.clone()), stats: Bulk(state.stats.clone()) });
+        }
+    }
+
+    fn send_batches(&mut self, batches: &[Batch]) {
+        self.step += 1;
+        self.sent = batches.len();
+        for (h, batch) in self.helpers.iter().zip(batches) {
+            h.post(&ToHelper::Infer { id: self.step, pixels: Bulk(batch.pixels.clone()) });
+        }
+    }
+
+    async fn collect_outputs(&mut self) -> Vec<Option<BatchOutput>> {
+        let step = self.step;
+        self.gather(Work::Inference, |m| match m {
+            FromHelper::Output { id, logits, features } if id == step => {
+                Some(BatchOutput { logits: logits.0, features: features.0 })
+            }
+            _ => None,
+        })
+        .await
+    }
+}
+
+impl Pool {
+    /// Each helper's answer to what was last sent, as `pick` finds it among its messages
+    /// (answers to older requests, of a pass cut short, are skipped); helpers that fail or
+    /// fall silent are dropped, and the page is told.
+    async fn gather<T>(&mut self, work: Work, pick: impl Fn(FromHelper) -> Option<T>) -> Vec<Option<T>> {
         let mut results = Vec::with_capacity(self.sent);
         let mut lost = Vec::new();
         for (i, h) in self.helpers.iter().take(self.sent).enumerate() {
-            match answer(h, self.step).await {
+            match answer(h, &pick).await {
                 Ok(r) => results.push(Some(r)),
                 Err(why) => {
                     results.push(None);
@@ -248,8 +299,10 @@ impl Replicas for Pool {
             self.helpers.remove(i);
             let n = self.workers();
             warning(format!(
-                "A CPU helper worker was lost ({why}). Training goes on with {n} worker{}; no step was lost.",
-                plural(n)
+                "A CPU helper worker was lost ({why}). {} goes on with {n} worker{}; no {} was lost.",
+                work.name(),
+                plural(n),
+                work.unit()
             ));
             send(FromWorker::Workers { count: n as u32 });
         }
@@ -257,20 +310,43 @@ impl Replicas for Pool {
     }
 }
 
+/// What the helpers were doing, as the page is told when one is lost.
+#[derive(Clone, Copy)]
+enum Work {
+    Training,
+    Inference,
+}
+
+impl Work {
+    fn name(self) -> &'static str {
+        match self {
+            Work::Training => "Training",
+            Work::Inference => "The evaluation",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Work::Training => "step",
+            Work::Inference => "image",
+        }
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// `h`'s answer to step `step` (older answers, of a run cut short, are skipped).
-async fn answer(h: &Helper, step: u32) -> Result<ShardResult, String> {
+/// `h`'s first message that `pick` takes, or why none will come.
+async fn answer<T>(h: &Helper, pick: impl Fn(FromHelper) -> Option<T>) -> Result<T, String> {
     loop {
         match h.next_within(SHARD_TIMEOUT_MS).await? {
-            FromHelper::Shard { step: s, loss, correct, size, gradients, stats } if s == step => {
-                let (correct, size) = (correct as usize, size as usize);
-                return Ok(ShardResult { loss, correct, size, gradients: gradients.0, stats: stats.0 });
-            }
             FromHelper::Failed { message } => return Err(message),
-            _ => {}
+            m => {
+                if let Some(v) = pick(m) {
+                    return Ok(v);
+                }
+            }
         }
     }
 }

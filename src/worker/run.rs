@@ -129,7 +129,6 @@ async fn train_and_evaluate(
     let run = driver::train(device, &data.train, settings, &options, &mut reporter, &clock, &mut pool);
     let outcome = run.await.map_err(failure)?;
     let cost = step_cost(&outcome, pool.workers(), calls_before);
-    drop(pool);
     if outcome.steps == 0 {
         let message = "Stopped before the first batch: nothing was trained.".to_string();
         send(FromWorker::Stopped { message });
@@ -147,7 +146,7 @@ async fn train_and_evaluate(
     let generation = slot::replace(outcome.model.clone(), None, None, info.clone(), ModelSource::Trained);
     slot::send_model_ready();
     send_trained(settings.arch, &outcome, cost);
-    evaluate_and_store(all, data, device, &outcome, info, generation).await
+    evaluate_and_store(all, data, device, &outcome, info, generation, &mut pool).await
 }
 
 fn send_trained(arch: Arch, outcome: &RunOutcome, cost: StepCost) {
@@ -173,7 +172,8 @@ fn step_cost(outcome: &RunOutcome, workers: usize, before: Option<(f64, f64)>) -
     }
 }
 
-/// Tests the trained model, fits the SVM on its features, and stores the result.
+/// Tests the trained model, fits the SVM on its features, and stores the result; the run's
+/// helpers share the inference passes.
 async fn evaluate_and_store(
     all: &Settings,
     data: &FashionMnist,
@@ -181,6 +181,7 @@ async fn evaluate_and_store(
     outcome: &RunOutcome,
     mut info: ModelInfo,
     generation: u64,
+    pool: &mut Pool,
 ) -> Result<(), String> {
     let n_train = RunShape::new(&all.train, data.train.len()).images;
     let n_test = all.train.test_limit.unwrap_or(usize::MAX).min(data.test.len());
@@ -189,7 +190,7 @@ async fn evaluate_and_store(
     let on_neighbours = |index| slot::set_neighbours(generation, index);
     let train = (&data.train, n_train);
     let test = (&data.test, n_test);
-    let evaluation = evaluate::evaluate(&outcome.model, train, test, device, &all.svm, on_neighbours).await?;
+    let evaluation = evaluate::evaluate(&outcome.model, train, test, device, pool, &all.svm, on_neighbours).await?;
     info.cnn_accuracy = evaluation.cnn_accuracy;
     info.svm_accuracy = evaluation.svm.as_ref().map(|e| e.1);
     info.test_images = if info.cnn_accuracy.is_some() { n_test } else { 0 };

@@ -759,11 +759,19 @@ test('WebGPU device lost mid-training: the page goes on on the CPU with the mode
 // Data-parallel training (src/worker/pool.rs): two workers share each batch, the run says so
 // in #backend[data-workers]; a helper that panics mid-run is dropped, its shard done by the
 // training worker, and the run ends as usual with a trained model: no hang, no lost step.
-test('two CPU workers share each batch; a helper that panics mid-run is dropped and the run goes on', async () => {
+test('two CPU workers share each batch and the features for the SVM; a helper that panics mid-run is dropped and the run goes on', async () => {
   const trainLimit = 3200;
   const { page, ctx, log } = await open(`?backend=cpu&model=none&workers=2&epochs=1&train_limit=${trainLimit}&test_limit=1000`);
   try {
     check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    // A whole run on two workers: training, then the evaluation's features, shared.
+    await page.click('#train-button');
+    check((await waitPhase(page, ['done', 'error'], 300_000)) === 'done', `first run: ${await text(page, '#error')}`);
+    const featureWorkers = await attr(page, '#metrics', 'data-feature-workers');
+    check(featureWorkers === '2', `the SVM's features were extracted by ${featureWorkers} workers`);
+    const featureSeconds = await attr(page, '#metrics', 'data-feature-seconds');
+    const firstSvm = parseFloat(await attr(page, '#metrics', 'data-svm-accuracy'));
+    check(firstSvm > 0.6, `SVM accuracy ${firstSvm} on features from two workers`);
     await page.click('#train-button');
     const batches = (n) => page.waitForFunction((done) => { const p = document.querySelector('#progress').value; return p >= done - 1e-6 && p < 1 && document.querySelector('#status').dataset.phase === 'training'; }, n / (trainLimit / 32), { timeout: 120_000, polling: 100 });
     await batches(10);
@@ -779,7 +787,7 @@ test('two CPU workers share each batch; a helper that panics mid-run is dropped 
     check(/helper worker was lost/.test(msg) && /no step was lost/.test(msg), `#error: "${msg}"`);
     const acc = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
     check(acc > 0.6, `CNN accuracy ${acc} after a run that lost a helper`);
-    return `2 workers, then 1 after the helper's panic; "${msg.slice(0, 100)}…"; CNN ${acc}`;
+    return `a run on 2 workers: features of ${trainLimit} images over 2 in ${featureSeconds} s, SVM ${firstSvm}; then 1 worker after the helper's panic; "${msg.slice(0, 100)}…"; CNN ${acc}`;
   } catch (e) { fs.writeFileSync(path.join(OUT, 'workers.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
