@@ -163,7 +163,11 @@ fn send_trained(arch: Arch, outcome: &RunOutcome, cost: StepCost) {
 /// The run's cost per step; the WebGPU calls counted since `before`.
 fn step_cost(outcome: &RunOutcome, workers: usize, before: Option<(f64, f64)>) -> StepCost {
     let steps = outcome.steps.max(1) as f64;
-    let calls = before.zip(super::gpu_js::calls()).map(|((d0, s0), (d1, s1))| ((d1 - d0) / steps, (s1 - s0) / steps));
+    // A CPU run beside an idle WebGPU device counts none: then there is nothing to show.
+    let calls = before
+        .zip(super::gpu_js::calls())
+        .map(|((d0, s0), (d1, s1))| ((d1 - d0) / steps, (s1 - s0) / steps))
+        .filter(|&(dispatches, _)| dispatches > 0.0);
     StepCost {
         workers: workers as u32,
         build_ms: outcome.build_seconds * 1000.0 / steps,

@@ -7,7 +7,8 @@
 //
 // Env: BACKENDS ("cpu webgpu"), WORKERS (N: the machine's cores, at most 8), BN_BATCHES (200:
 // bn-cnn's throughput over that many batches of 32), WEBGPU_BATCHES (100: a full epoch on
-// SwiftShader takes an hour; FULL_WEBGPU=1 trains one anyway, for machines with a real GPU), TFJS (path of the
+// SwiftShader takes an hour; FULL_WEBGPU=1 trains one anyway, for machines with a real GPU),
+// GPU_BATCHES ("32 64 128 256": WebGPU's cost per step at each), GPU_STEPS (8 each), TFJS (path of the
 // peer's run.sh; TFJS=0 skips it), TFJS_BATCHES (30 for webgl/webgpu), GPU_FLAGS (as the
 // peer's driver: replaces the software-GPU switches, e.g. on a machine with a GPU),
 // RESULTS (JSON lines appended there).
@@ -41,8 +42,9 @@ const WORKERS = Number(env.WORKERS || Math.min(os.cpus().length, 8));
 const BN_JOB = 'model=none&arch=bn-cnn&epochs=1&autostart=1';
 
 // `full`: a whole epoch and its test accuracy; else `batches` batches of `batch` for throughput.
-async function ours({ name, backend, job = JOB, workers = 1, full = true, batches = 100, batch = 64 }) {
-  const query = `?backend=${backend}&workers=${workers}&${job}` + (full ? '' : `&train_limit=${batches * batch}&test_limit=1000`);
+// `features`: the SVM fit is waited for, and the time to extract the training features kept.
+async function ours({ name, backend, job = JOB, workers = 1, full = true, batches = 100, batch = 64, testLimit = 1000, features = false }) {
+  const query = `?backend=${backend}&workers=${workers}&${job}` + (full ? '' : `&batch=${batch}&train_limit=${batches * batch}&test_limit=${testLimit}`);
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   const load0 = os.loadavg()[0];
   try {
@@ -54,7 +56,12 @@ async function ours({ name, backend, job = JOB, workers = 1, full = true, batche
     // The CNN's test accuracy is what we compare; the SVM fit that follows is stopped.
     await page.waitForFunction(() => document.querySelector('#metrics').dataset.cnnAccuracy !== undefined
       || document.querySelector('#status').dataset.phase === 'error', null, { timeout: 4 * 3600_000, polling: 500 });
-    const m = await page.$eval('#metrics', (e) => ({ ...e.dataset }));
+    let m = await page.$eval('#metrics', (e) => ({ ...e.dataset }));
+    if (features && m.cnnAccuracy) {
+      await page.waitForFunction(() => document.querySelector('#metrics').dataset.featureSeconds !== undefined
+        || ['error', 'done'].includes(document.querySelector('#status').dataset.phase), null, { timeout: 3600_000, polling: 250 });
+      m = await page.$eval('#metrics', (e) => ({ ...e.dataset }));
+    }
     const error = await page.$eval('#error', (e) => e.textContent);
     const label = await page.$eval('#backend', (e) => e.textContent);
     await page.click('#stop-button').catch(() => {});
@@ -69,11 +76,15 @@ async function ours({ name, backend, job = JOB, workers = 1, full = true, batche
       test_acc: full ? Number(m.cnnAccuracy) : null,
       wall_s: Number(((Date.now() - started) / 1000).toFixed(1)), ready_s: Number(((started - dataset) / 1000).toFixed(1)),
       host_load1: [Number(load0.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
+      batch, build_ms: num(m.buildMsPerStep), dispatches: num(m.dispatchesPerStep), submits: num(m.submitsPerStep),
+      feature_s: num(m.featureSeconds), feature_workers: num(m.featureWorkers), feature_images: features ? batches * batch : null,
     };
   } finally {
     await browser.close();
   }
 }
+
+const num = (v) => (v === undefined ? null : Number(v));
 
 function peer() {
   const script = env.TFJS ?? path.resolve(ROOT, '../shared/peers/tfjs/run.sh');
@@ -100,15 +111,20 @@ function peer() {
 const t0 = Date.now();
 const fullWebgpu = env.FULL_WEBGPU === '1';
 const bnBatches = Number(env.BN_BATCHES || 200);
+const gpuBatches = (env.GPU_BATCHES ?? '32 64 128 256').split(/[\s,]+/).filter(Boolean).map(Number);
+const gpuSteps = Number(env.GPU_STEPS || 8);
 const jobs = [
   ...(backends.includes('cpu') ? [
     { name: 'three-conv cpu 1', backend: 'cpu', workers: 1 },
     { name: `three-conv cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS },
-    { name: 'bn-cnn cpu 1', backend: 'cpu', workers: 1, job: BN_JOB, full: false, batches: bnBatches, batch: 32 },
-    { name: `bn-cnn cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS, job: BN_JOB, full: false, batches: bnBatches, batch: 32 },
+    { name: 'bn-cnn cpu 1', backend: 'cpu', workers: 1, job: BN_JOB, full: false, batches: bnBatches, batch: 32, features: true },
+    { name: `bn-cnn cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS, job: BN_JOB, full: false, batches: bnBatches, batch: 32, features: true },
   ] : []),
   ...(backends.includes('webgpu') ? [
     { name: 'three-conv webgpu', backend: 'webgpu', full: fullWebgpu, batches: Number(env.WEBGPU_BATCHES || 100) },
+    // What a step costs the worker's thread at each batch size: a few steps each, and one
+    // held-out batch of 32 (its dispatches are in the per-step average, spread over the steps).
+    ...gpuBatches.map((batch) => ({ name: `three-conv webgpu b${batch}`, backend: 'webgpu', full: false, batch, batches: gpuSteps, testLimit: 32 })),
   ] : []),
 ];
 for (const j of jobs) {
@@ -139,5 +155,17 @@ console.log(`  bn-cnn, ${N} workers / 1:             ${ratio(find('ours', `bn-cn
 console.log(`  ours WebGPU / TF.js webgpu: ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgpu'))}   (goal > 1)`);
 console.log(`  ours WebGPU / TF.js webgl:  ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgl'))}   (goal > 1)`);
 console.log('  Burn ndarray (backend=ndarray): not built (see README "Speed")');
+const features = (n) => find('ours', n);
+const [f1, fN] = [features('bn-cnn cpu 1'), features(`bn-cnn cpu ${N}`)];
+if (f1?.feature_s && fN?.feature_s) {
+  console.log(`  bn-cnn features of ${f1.feature_images} training images for the SVM: ${f1.feature_s} s on 1 worker, ${fN.feature_s} s on ${fN.feature_workers}: ${(f1.feature_s / fN.feature_s).toFixed(2)}x`);
+}
+console.log('  WebGPU, per step (three-conv): batch, dispatches, submits, worker-thread ms, img/s, ceiling = batch / thread time');
+for (const batch of gpuBatches) {
+  const r = find('ours', `three-conv webgpu b${batch}`);
+  if (!r) { console.log(`    b${batch}: (no result)`); continue; }
+  const ceiling = r.build_ms ? Math.round(batch / (r.build_ms / 1000)) : 'n/a';
+  console.log(`    b${String(batch).padEnd(4)} ${String(r.dispatches).padStart(7)} ${String(r.submits).padStart(6)} ${String(r.build_ms).padStart(8)} ms ${String(r.whole_run_images_per_s).padStart(6)} img/s  ceiling ${ceiling} img/s`);
+}
 console.log(`  (img/s after 5 warm-up batches for both; ours over the rest of its run, TF.js over ${env.TFJS_BATCHES || 30} batches for webgl/webgpu and 100 for wasm)`);
 console.log(`bench wall time ${((Date.now() - t0) / 1000).toFixed(0)} s`);
