@@ -227,9 +227,10 @@ fn keep_scores(scores: Option<Vec<LambdaScore>>) {
 }
 
 pub fn on_svm_result(r: SvmResult) {
-    set_data(&metrics(), "svm-accuracy", Some(&to_fixed(r.svm_accuracy, 4)));
-    set_data(&metrics(), "feature-seconds", Some(&to_fixed(r.feature_seconds, 2)));
-    set_data(&metrics(), "feature-workers", Some(&r.feature_workers.to_string()));
+    let m = metrics();
+    set_data(&m, "svm-accuracy", Some(&to_fixed(r.svm_accuracy, 4)));
+    set_data(&m, "feature-seconds", Some(&to_fixed(r.feature_seconds, 2)));
+    set_data(&m, "feature-workers", Some(&r.feature_workers.to_string()));
     let svm = SvmPart {
         accuracy: r.svm_accuracy,
         kernel: r.kernel,

@@ -150,16 +150,13 @@ where
             |r: &Range<usize>| Batch::gather(split, &r.clone().collect::<Vec<_>>(), None::<&mut rand::rngs::SmallRng>);
         let batches: Vec<Batch> = round.iter().map(gather).collect();
         helpers.send_batches(&batches[1..]);
-        let mut outputs = vec![batch_output(model, &batches[0], device).await?];
-        let answers = helpers.collect_outputs().await;
-        for (i, batch) in batches.iter().enumerate().skip(1) {
-            outputs.push(match answers.get(i - 1).cloned().flatten() {
+        out.push(batch_output(model, &batches[0], device).await?);
+        let mut answers = helpers.collect_outputs().await.into_iter();
+        for batch in &batches[1..] {
+            out.push(match answers.next().flatten() {
                 Some(o) => o,
                 None => batch_output(model, batch, device).await?,
             });
-        }
-        for o in outputs {
-            out.push(o);
         }
         if on_batch(round[round.len() - 1].end).await.is_break() {
             break;

@@ -120,11 +120,7 @@ fn handle(msg: ToHelper) {
 fn shard_now(state: &ModelState, shard: &Batch) -> Result<crate::train::replicas::ShardResult, String> {
     TRAINER.with_borrow_mut(|trainer| {
         let trainer = trainer.as_mut().ok_or("a shard came before the replica was started")?;
-        let future = pin!(replica_step(trainer, state, shard));
-        match ready_now(future) {
-            Some(result) => result,
-            None => Err("the CPU backend left a read pending".into()),
-        }
+        ready_now(pin!(replica_step(trainer, state, shard)))
     })
 }
 
@@ -142,14 +138,14 @@ fn infer_now(batch: &Batch) -> Result<BatchOutput, String> {
     LOADED.with_borrow(|model| {
         let model = model.as_ref().ok_or("an inference batch came before its model")?;
         let device = Device::flex();
-        let future = pin!(batch_output(model, batch, &device));
-        ready_now(future).unwrap_or_else(|| Err("the CPU backend left a read pending".into()))
+        ready_now(pin!(batch_output(model, batch, &device)))
     })
 }
 
-fn ready_now<T>(mut future: std::pin::Pin<&mut impl Future<Output = T>>) -> Option<T> {
+/// The result of `future`, polled once: the CPU backend's reads are ready at once.
+fn ready_now<T>(mut future: std::pin::Pin<&mut impl Future<Output = Result<T, String>>>) -> Result<T, String> {
     match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => Some(v),
-        Poll::Pending => None,
+        Poll::Ready(v) => v,
+        Poll::Pending => Err("the CPU backend left a read pending".into()),
     }
 }

@@ -155,8 +155,7 @@ console.log(`  bn-cnn, ${N} workers / 1:             ${ratio(find('ours', `bn-cn
 console.log(`  ours WebGPU / TF.js webgpu: ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgpu'))}   (goal > 1)`);
 console.log(`  ours WebGPU / TF.js webgl:  ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgl'))}   (goal > 1)`);
 console.log('  Burn ndarray (backend=ndarray): not built (see README "Speed")');
-const features = (n) => find('ours', n);
-const [f1, fN] = [features('bn-cnn cpu 1'), features(`bn-cnn cpu ${N}`)];
+const [f1, fN] = [find('ours', 'bn-cnn cpu 1'), find('ours', `bn-cnn cpu ${N}`)];
 if (f1?.feature_s && fN?.feature_s) {
   console.log(`  bn-cnn features of ${f1.feature_images} training images for the SVM: ${f1.feature_s} s on 1 worker, ${fN.feature_s} s on ${fN.feature_workers}: ${(f1.feature_s / fN.feature_s).toFixed(2)}x`);
 }
