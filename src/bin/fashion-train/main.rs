@@ -16,17 +16,19 @@ fn main() {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+mod pictures;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use crate::pictures;
     use burn::prelude::Device;
     use fashion_cnn::batch::{Batch, epoch_batches};
-    use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, IMAGE_PIXELS, Split};
+    use fashion_cnn::dataset::{FILE_NAMES, FashionMnist, Split};
     use fashion_cnn::explain::argmax;
     use fashion_cnn::metrics::accuracy;
     use fashion_cnn::model::Model;
     use fashion_cnn::model_file::{ModelFile, ModelInfo, read_weights};
-    use fashion_cnn::pictures::{Kind, render};
     use fashion_cnn::settings::Settings;
-    use fashion_cnn::sketch::prepare;
     use fashion_cnn::svm::{FeatureMap, Fit, SvmClassifier, SvmOptions};
     use fashion_cnn::train::driver::{self, BatchReport, Clock, EpochReport, Options, Reporter, RunShape};
     use fashion_cnn::train::replicas::NoReplicas;
@@ -166,7 +168,7 @@ mod native {
         }
         if args.pictures > 0 {
             let model = model.ok_or("--pictures needs a model: it cannot be used with --load-features")?;
-            measure_pictures(&model, &svm, &load(&args.data)?.test, args.pictures, args.write_pictures.as_deref())?;
+            pictures::measure(&model, &svm, &load(&args.data)?.test, args.pictures, args.write_pictures.as_deref())?;
         }
         Ok(())
     }
@@ -221,93 +223,7 @@ mod native {
         accuracy(&predicted, &test.1)
     }
 
-    /// Sketch-pad accuracy: each of the first `n` test images drawn as each kind of picture
-    /// (random size, position, lighting), prepared as the page prepares an upload, classified.
-    fn measure_pictures(
-        model: &Model,
-        svm: &SvmClassifier,
-        test: &Split,
-        n: usize,
-        dir: Option<&std::path::Path>,
-    ) -> Result<(), String> {
-        let device = Device::flex();
-        let n = n.min(test.len());
-        let labels = test.labels[..n].to_vec();
-        let mut rng = SmallRng::seed_from_u64(2026);
-        println!("made-up pictures of the first {n} test images (CNN head / CNN+SVM):");
-        let mut rows = vec![("original 28x28 images".to_string(), test.images[..n * IMAGE_PIXELS].to_vec(), 0usize)];
-        for kind in Kind::ALL {
-            let started = Instant::now();
-            let (mut images, mut filled) = (Vec::with_capacity(n * IMAGE_PIXELS), 0);
-            for i in 0..n {
-                let picture = render(test.image(i), kind, &mut rng);
-                if let Some(dir) = dir {
-                    let slug = kind.name().replace([' ', ','], "-").replace("--", "-");
-                    let path = dir.join(format!("{slug}.{i:04}.{}.png", test.labels[i]));
-                    std::fs::create_dir_all(dir)
-                        .and_then(|_| std::fs::write(&path, png(&picture)))
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                }
-                let prepared = prepare(&picture);
-                filled += prepared.filled_outline as usize;
-                images.extend(prepared.image);
-            }
-            eprintln!("{}: rendered and prepared in {:.1} s", kind.name(), started.elapsed().as_secs_f64());
-            rows.push((kind.name().to_string(), images, filled));
-        }
-        for (name, images, filled) in rows {
-            let split = Split::new(images, labels.clone()).map_err(|e| e.to_string())?;
-            let inf = pollster::block_on(infer_split(model, &split, n, &device, 500, |_| async {
-                ControlFlow::Continue(())
-            }))?;
-            let svm_predictions: Vec<u8> =
-                inf.features.chunks_exact(inf.feature_dim).map(|f| argmax(&svm.scores(f)) as u8).collect();
-            println!(
-                "  {name:<30} {:.4} / {:.4}   (outline filled in {filled})",
-                accuracy(&inf.predictions, &labels),
-                accuracy(&svm_predictions, &labels)
-            );
-        }
-        Ok(())
-    }
-
     type Labelled = (Inference, Vec<u8>);
-
-    /// A grayscale PNG of `g` (8-bit, one IDAT chunk; flate2 is already a dependency).
-    fn png(g: &fashion_cnn::sketch::Gray) -> Vec<u8> {
-        use flate2::{Compression, write::ZlibEncoder};
-        let mut raw = Vec::with_capacity((g.width + 1) * g.height);
-        for row in g.pixels.chunks_exact(g.width) {
-            raw.push(0); // filter: none
-            raw.extend(row.iter().map(|&v| (v.clamp(0.0, 1.0) * 255.0).round() as u8));
-        }
-        let mut z = ZlibEncoder::new(Vec::new(), Compression::default());
-        z.write_all(&raw).expect("in-memory compression");
-        let data = z.finish().expect("in-memory compression");
-        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-        let mut chunk = |kind: &[u8], body: &[u8]| {
-            out.extend((body.len() as u32).to_be_bytes());
-            let start = out.len();
-            out.extend(kind);
-            out.extend(body);
-            let crc = crc32(&out[start..]);
-            out.extend(crc.to_be_bytes());
-        };
-        let mut header = Vec::new();
-        header.extend((g.width as u32).to_be_bytes());
-        header.extend((g.height as u32).to_be_bytes());
-        header.extend([8, 0, 0, 0, 0]); // 8-bit grayscale
-        chunk(b"IHDR", &header);
-        chunk(b"IDAT", &data);
-        chunk(b"IEND", &[]);
-        out
-    }
-
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut crc = flate2::Crc::new();
-        crc.update(bytes);
-        crc.sum()
-    }
 
     /// Fits the SVM on the training features; its test accuracy is measured by the caller.
     fn fit_svm(options: &SvmOptions, train: &Labelled) -> SvmClassifier {
