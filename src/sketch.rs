@@ -119,18 +119,42 @@ const WORK_SIDE: usize = 256;
 pub fn prepare(picture: &Gray) -> Prepared {
     let work = reduce(picture, WORK_SIDE);
     let (item, inverted) = flatten_background(&work);
-    let Some(threshold) = otsu(&item.pixels) else {
+    // The extent is found on a smoothed copy: sensor noise and JPEG's ringing in a faint picture
+    // would otherwise reach half of Otsu's level below.
+    let smooth = box_blur3(&item);
+    let Some(threshold) = otsu(&smooth.pixels) else {
         return Prepared { image: vec![0; IMAGE_PIXELS], inverted, filled_outline: false, empty: true };
     };
     // The item's extent reaches into its faint parts (a dark garment's shadows on black):
     // half of Otsu's level, which still sits well above the flattened background's zero.
-    let mask: Vec<bool> = item.pixels.iter().map(|&v| v > 0.5 * threshold).collect();
-    let Some((x0, y0, x1, y1)) = bounding_box(&mask, item.width, item.height) else {
+    let extent: Vec<bool> = smooth.pixels.iter().map(|&v| v > 0.5 * threshold).collect();
+    let Some((x0, y0, x1, y1)) = bounding_box(&extent, item.width, item.height) else {
         return Prepared { image: vec![0; IMAGE_PIXELS], inverted, filled_outline: false, empty: true };
     };
+    // Whether it is an outline is judged on the strokes as drawn, not widened by the smoothing.
+    let mask: Vec<bool> = item.pixels.iter().map(|&v| v > 0.5 * threshold).collect();
     let (crop, crop_mask) = cut(&item, &mask, x0, y0, x1, y1);
     let (crop, filled_outline) = fill_outline(crop, &crop_mask);
     Prepared { image: fit_to_frame(&crop), inverted, filled_outline, empty: false }
+}
+
+/// The mean over each pixel's 3x3 neighbourhood (clipped at the edges).
+fn box_blur3(g: &Gray) -> Gray {
+    let (w, h) = (g.width, g.height);
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let (mut sum, mut n) = (0f32, 0f32);
+            for sy in y.saturating_sub(1)..(y + 2).min(h) {
+                for sx in x.saturating_sub(1)..(x + 2).min(w) {
+                    sum += g.pixels[sy * w + sx];
+                    n += 1.0;
+                }
+            }
+            out[y * w + x] = sum / n;
+        }
+    }
+    Gray::new(w, h, out)
 }
 
 /// Area-average reduction so the longest side is at most `side`.
