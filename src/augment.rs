@@ -42,7 +42,7 @@ pub struct Augmentation {
     pub shift: bool,
     /// Horizontal flips with probability one half.
     pub flip: bool,
-    /// Probability of replacing an image by a sketch of it ([`sketchify`]).
+    /// Probability of replacing an image by a made-up picture of it ([`picture_of`]).
     pub sketch: f64,
 }
 
@@ -54,7 +54,7 @@ impl Augmentation {
     /// Writes the augmented `src` to `dst`.
     pub fn apply(&self, src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
         if self.sketch > 0.0 && rng.random_bool(self.sketch.min(1.0)) {
-            sketchify(src, dst, rng);
+            picture_of(src, dst, rng);
         } else {
             dst.copy_from_slice(src);
         }
@@ -70,6 +70,21 @@ impl Augmentation {
             flip_horizontal(dst);
         }
     }
+}
+
+/// Sides of the pictures made for training: small, to keep an epoch's thousands of them
+/// cheap (the preprocessing works at up to 256 pixels a side in any case).
+const TRAINING_PICTURE_SIDES: (usize, usize) = (64, 160);
+
+/// A picture of `src` from the generator's training family (a photo, a silhouette or an
+/// outline, any style its ranges allow), prepared as the pad prepares an upload: what the
+/// model sees when people show it pictures.
+pub fn picture_of(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
+    use crate::pictures::{Family, Kind, Style, render_style};
+    let kind = Kind::ALL[rng.random_range(0..Kind::ALL.len())];
+    let style = Style::draw_sized(kind, Family::Training, TRAINING_PICTURE_SIDES, rng);
+    let prepared = crate::sketch::prepare(&render_style(src, &style, rng));
+    dst.copy_from_slice(&prepared.image);
 }
 
 /// The item's silhouette: every pixel not reachable from the border through pure background

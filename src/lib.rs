@@ -24,8 +24,6 @@ pub mod model;
 pub mod model_file;
 pub mod neighbours;
 pub mod pca;
-// Made-up pictures: for the tests and the native command only, not the product's wasm.
-#[cfg(not(target_arch = "wasm32"))]
 pub mod pictures;
 pub mod protocol;
 pub mod roc;

@@ -89,8 +89,9 @@ pub struct TrainSettings {
     pub augment: bool,
     /// Random shifts without the horizontal flips of `augment`.
     pub shift: bool,
-    /// Share of training images replaced by a sketch of them (silhouette or outline), so the
-    /// model also knows the drawings of the sketch pad; `sketch_aug=0` turns it off.
+    /// Share of training images replaced by a made-up picture of them (a photo, a silhouette or
+    /// an outline, prepared as the pad prepares one), so the model also knows the pictures
+    /// people give the pad; `sketch_aug=0` turns it off.
     pub sketch_aug: f64,
     pub train_limit: Option<usize>,
     pub test_limit: Option<usize>,
@@ -263,7 +264,7 @@ pub const FORM: &[Field] = &[
         label: "Sketch share",
         kind: FieldKind::Real { min: 0.0, max: 1.0 },
         placeholder: "",
-        help: "Share of training images replaced by a flat silhouette or an outline of the item, so the model also knows drawings",
+        help: "Share of training images replaced by a made-up photo, silhouette or outline of the item, prepared as the pad prepares pictures, so the model also knows drawings and photos",
         advanced: true,
     },
     Field {
