@@ -893,6 +893,11 @@ test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, i
         await page.mouse.up();
       }
       await predictionSet(page, 20_000);
+      // The answer to the finished drawing (no new one for a second), from the shipped model.
+      let seq;
+      do { seq = await attr(page, '#prediction', 'data-seq'); await page.waitForTimeout(1000); } while (seq !== await attr(page, '#prediction', 'data-seq'));
+      const drawn = await prediction(page);
+      check(drawn.label === 'Trouser', `${w}x${h}: mouse-drawn trousers read as ${drawn.label} (CNN head: ${drawn.cnnLabel})`);
       const answer = await box('#prediction');
       check((await page.evaluate(() => window.scrollY)) === 0 && answer.top >= 0 && answer.bottom <= h, `${w}x${h}: the answer at ${JSON.stringify(answer)} is out of view`);
       check((await page.evaluate(() => document.documentElement.scrollWidth)) <= w, `${w}x${h}: the page scrolls sideways`);
