@@ -1,7 +1,7 @@
 //! Training-time augmentation on `u8` images: small random shifts and horizontal flips
 //! (Fashion-MNIST items are centred and mostly left-right symmetric, so both keep the label),
-//! and "sketch" versions of an item, its flat silhouette or its outline, which is what people
-//! draw on the sketch pad and what no dataset image looks like.
+//! and made-up pictures of an item (a photo, a silhouette, an outline) as the sketch pad
+//! prepares them, which is what people give the pad and what no dataset image looks like.
 
 use crate::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
 use rand::Rng;
@@ -93,39 +93,4 @@ pub fn picture_of(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
 pub fn silhouette(img: &[u8]) -> Vec<bool> {
     let ink: Vec<bool> = img.iter().map(|&p| p > 5).collect();
     crate::sketch::reachable_from_border(&ink, IMAGE_SIDE, IMAGE_SIDE).iter().map(|&o| !o).collect()
-}
-
-/// A sketch of `src` as the sketch pad's preprocessing would hand it over: half the time the
-/// silhouette filled flat at a random brightness; otherwise its outline (a one-pixel line of
-/// random brightness), half of those with the inside filled at the level the preprocessing
-/// fills recognised outlines with.
-pub fn sketchify(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
-    let mask = silhouette(src);
-    let level = |rng: &mut _| -> u8 { Rng::random_range(rng, 115..=255u8) };
-    if rng.random_bool(0.5) {
-        let fill = level(rng);
-        for (d, &m) in dst.iter_mut().zip(&mask) {
-            *d = if m { fill } else { 0 };
-        }
-        return;
-    }
-    let (line, filled) = (level(rng), rng.random_bool(0.5));
-    let inside = (crate::sketch::OUTLINE_FILL * 255.0).round() as u8;
-    let s = IMAGE_SIDE as isize;
-    for (i, d) in dst.iter_mut().enumerate() {
-        let (x, y) = (i as isize % s, i as isize / s);
-        let out = |dx: isize, dy: isize| {
-            let (nx, ny) = (x + dx, y + dy);
-            nx < 0 || ny < 0 || nx >= s || ny >= s || !mask[(ny * s + nx) as usize]
-        };
-        *d = if !mask[i] {
-            0
-        } else if out(1, 0) || out(-1, 0) || out(0, 1) || out(0, -1) {
-            line
-        } else if filled {
-            inside
-        } else {
-            0
-        };
-    }
 }
