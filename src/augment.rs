@@ -86,11 +86,3 @@ pub fn picture_of(src: &[u8], dst: &mut [u8], rng: &mut impl Rng) {
     let prepared = crate::sketch::prepare(&render_style(src, &style, rng));
     dst.copy_from_slice(&prepared.image);
 }
-
-/// The item's silhouette: every pixel not reachable from the border through pure background
-/// (the dataset's background is 0; dark parts of a garment are not), which is what a pen
-/// outline of it goes around.
-pub fn silhouette(img: &[u8]) -> Vec<bool> {
-    let ink: Vec<bool> = img.iter().map(|&p| p > 5).collect();
-    crate::sketch::reachable_from_border(&ink, IMAGE_SIDE, IMAGE_SIDE).iter().map(|&o| !o).collect()
-}

@@ -6,6 +6,7 @@ mod common;
 use fashion_cnn::augment::*;
 use fashion_cnn::batch::*;
 use fashion_cnn::dataset::{IMAGE_PIXELS, IMAGE_SIDE};
+use fashion_cnn::pictures::silhouette;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 

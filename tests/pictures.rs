@@ -13,20 +13,6 @@ use fashion_cnn::sketch::{Gray, prepare};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 
-/// Pearson correlation of two 28x28 images.
-fn correlation(a: &[u8], b: &[u8]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().map(|&v| v as f64).sum::<f64>() / n, b.iter().map(|&v| v as f64).sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (&x, &y) in a.iter().zip(b) {
-        let (dx, dy) = (x as f64 - ma, y as f64 - mb);
-        sab += dx * dy;
-        saa += dx * dx;
-        sbb += dy * dy;
-    }
-    sab / (saa * sbb).sqrt().max(1e-9)
-}
-
 /// Training-family pictures of each kind come back as their item with the right polarity:
 /// photos like the image, silhouettes like its silhouette, exact outlines filled in.
 #[test]
@@ -45,7 +31,7 @@ fn training_family_pictures_are_recovered() {
                 Kind::Photo => original.to_vec(),
                 _ => silhouette(original).iter().map(|&m| if m { 255 } else { 0 }).collect(),
             };
-            close += (correlation(&p.image, &reference) > 0.75) as usize;
+            close += (common::correlation(&p.image, &reference) > 0.75) as usize;
             if kind == Kind::Outline && style.hand.is_none() {
                 exact += 1;
                 filled += p.filled_outline as usize;

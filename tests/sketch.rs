@@ -49,21 +49,7 @@ fn blur(img: &[u8]) -> Vec<u8> {
 
 /// Pearson correlation of two 28x28 images, after a light blur of both.
 fn similarity(a: &[u8], b: &[u8]) -> f64 {
-    correlation(&blur(a), &blur(b))
-}
-
-/// Pearson correlation of two 28x28 images.
-fn correlation(a: &[u8], b: &[u8]) -> f64 {
-    let n = a.len() as f64;
-    let (ma, mb) = (a.iter().map(|&v| v as f64).sum::<f64>() / n, b.iter().map(|&v| v as f64).sum::<f64>() / n);
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (&x, &y) in a.iter().zip(b) {
-        let (dx, dy) = (x as f64 - ma, y as f64 - mb);
-        sab += dx * dy;
-        saa += dx * dx;
-        sbb += dy * dy;
-    }
-    sab / (saa * sbb).sqrt().max(1e-9)
+    common::correlation(&blur(a), &blur(b))
 }
 
 /// Extent of the pixels above `level`: (width, height, centre x, centre y).

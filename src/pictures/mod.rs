@@ -10,7 +10,6 @@ mod raster;
 
 use rand::{Rng, SeedableRng};
 
-pub use crate::augment::silhouette;
 use crate::dataset::IMAGE_SIDE;
 use crate::sketch::Gray;
 pub use contour::{Hand, boundaries, hand_drawn};
@@ -178,6 +177,15 @@ pub fn mask(img: &[u8], threshold: u8) -> Vec<bool> {
     crate::sketch::reachable_from_border(&ink, IMAGE_SIDE, IMAGE_SIDE).iter().map(|&o| !o).collect()
 }
 
+/// The dataset level above which a pixel is the item in [`silhouette`]: pure background is 0.
+const SILHOUETTE_LEVEL: u8 = 5;
+
+/// The item's silhouette: every pixel not reachable from the border through pure background
+/// (dark parts of a garment are not), which is what a pen outline of it goes around.
+pub fn silhouette(img: &[u8]) -> Vec<bool> {
+    mask(img, SILHOUETTE_LEVEL)
+}
+
 /// How much finer than the dataset's grid masks are closed and outlines traced, so that a
 /// closing can be smaller than a dataset pixel and narrow gaps (between two legs) survive.
 const FINE: usize = 4;
@@ -221,7 +229,8 @@ fn item_coverage(img: &[u8], style: &Style, side: f32, rng: &mut impl Rng) -> Gr
     }
     // A hand draws the whole item as it sees it: the threshold and the closing, artefacts of
     // cutting a silhouette out, do not apply to it.
-    let (threshold, closing) = if style.hand.is_some() { (5, 0) } else { (style.threshold, style.closing) };
+    let (threshold, closing) =
+        if style.hand.is_some() { (SILHOUETTE_LEVEL, 0) } else { (style.threshold, style.closing) };
     let (fine, fine_side) = fine_mask(&mask(img, threshold), closing);
     let as_gray = Gray::new(fine_side, fine_side, fine.iter().map(|&v| v as u8 as f32).collect());
     let filled = resized(&as_gray, side.round().max(1.0) as usize);
@@ -267,21 +276,18 @@ pub fn render_style(img: &[u8], style: &Style, rng: &mut impl Rng) -> Gray {
             amplitude * t.sin()
         }
     };
+    // Outlines and photos are always dark on light paper.
     let mut picture = match (style.kind, style.dark_on_light) {
         (Kind::Photo, _) => compose(&item, w, h, left, top, |x, y, c| light(x, y) * bright * (1.0 - c)),
-        (Kind::Outline, _) => compose(&item, w, h, left, top, |x, y, c| light(x, y) * (bright * (1.0 - c) + dark * c)),
-        (Kind::Silhouette, true) => {
-            let mut out = compose(&item, w, h, left, top, |x, y, c| light(x, y) * (bright * (1.0 - c) + dark * c));
-            add_texture(&mut out, &item, left, top, &mut texture_at);
-            out
-        }
-        (Kind::Silhouette, false) => {
+        (_, true) => compose(&item, w, h, left, top, |x, y, c| light(x, y) * (bright * (1.0 - c) + dark * c)),
+        (_, false) => {
             let (paper, ink) = (1.0 - bright, (1.0 - bright + style.fill).min(1.0));
-            let mut out = compose(&item, w, h, left, top, |x, y, c| paper * (1.0 - c) + light(x, y) * ink * c);
-            add_texture(&mut out, &item, left, top, &mut texture_at);
-            out
+            compose(&item, w, h, left, top, |x, y, c| paper * (1.0 - c) + light(x, y) * ink * c)
         }
     };
+    if style.kind == Kind::Silhouette {
+        add_texture(&mut picture, &item, left, top, &mut texture_at);
+    }
     // A blur wider than the pen would erase a fine line rather than soften it.
     let blur = if style.kind == Kind::Outline { style.blur.min(0.5 * side * style.pen) } else { style.blur };
     picture = blurred(&picture, blur);

@@ -177,6 +177,7 @@ pub fn jpeg_artefacts(g: &mut Gray, quality: u32) {
             c * ((2 * x + 1) as f32 * u as f32 * std::f32::consts::PI / 16.0).cos()
         })
         .collect();
+    let inverse: Vec<f32> = (0..64).map(|i| basis[(i % 8) * 8 + i / 8]).collect();
     let (w, h) = (g.width, g.height);
     for by in (0..h).step_by(8) {
         for bx in (0..w).step_by(8) {
@@ -185,32 +186,12 @@ pub fn jpeg_artefacts(g: &mut Gray, quality: u32) {
                 let (x, y) = ((bx + i % 8).min(w - 1), (by + i / 8).min(h - 1));
                 *b = g.pixels[y * w + x] * 255.0 - 128.0;
             }
-            // Separable: along the rows, then along the columns, and back the same way.
-            let forward = |b: &[f32; 64], row: bool| -> [f32; 64] {
-                let mut out = [0f32; 64];
-                for (k, o) in out.iter_mut().enumerate() {
-                    let (r, u) = (k / 8, k % 8);
-                    *o = (0..8)
-                        .map(|i| if row { basis[u * 8 + i] * b[r * 8 + i] } else { basis[r * 8 + i] * b[i * 8 + u] })
-                        .sum();
-                }
-                out
-            };
-            let inverse = |c: &[f32; 64], row: bool| -> [f32; 64] {
-                let mut out = [0f32; 64];
-                for (k, o) in out.iter_mut().enumerate() {
-                    let (r, x) = (k / 8, k % 8);
-                    *o = (0..8)
-                        .map(|u| if row { basis[u * 8 + x] * c[r * 8 + u] } else { basis[u * 8 + r] * c[u * 8 + x] })
-                        .sum();
-                }
-                out
-            };
-            let mut coeff = forward(&forward(&block, true), false);
+            // Separable: along the rows, then along the columns; back through the transpose.
+            let mut coeff = apply(&basis, &apply(&basis, &block, true), false);
             for (c, q) in coeff.iter_mut().zip(&table) {
                 *c = (*c / q).round() * q;
             }
-            let back = inverse(&inverse(&coeff, false), true);
+            let back = apply(&inverse, &apply(&inverse, &coeff, false), true);
             for (i, v) in back.iter().enumerate() {
                 let (x, y) = (bx + i % 8, by + i / 8);
                 if x < w && y < h {
@@ -219,4 +200,12 @@ pub fn jpeg_artefacts(g: &mut Gray, quality: u32) {
             }
         }
     }
+}
+
+/// The 8x8 matrix `m` applied to each row of `b` (`along_rows`) or to each column.
+fn apply(m: &[f32], b: &[f32; 64], along_rows: bool) -> [f32; 64] {
+    std::array::from_fn(|k| {
+        let (r, c) = (k / 8, k % 8);
+        (0..8).map(|i| if along_rows { m[c * 8 + i] * b[r * 8 + i] } else { m[r * 8 + i] * b[i * 8 + c] }).sum()
+    })
 }

@@ -31,3 +31,17 @@ pub fn dataset() -> &'static FashionMnist {
         FashionMnist::from_gz_files([&files[0], &files[1], &files[2], &files[3]]).expect("real dataset parses")
     })
 }
+
+/// Pearson correlation of two 28x28 images.
+pub fn correlation(a: &[u8], b: &[u8]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().map(|&v| v as f64).sum::<f64>() / n, b.iter().map(|&v| v as f64).sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (&x, &y) in a.iter().zip(b) {
+        let (dx, dy) = (x as f64 - ma, y as f64 - mb);
+        sab += dx * dy;
+        saa += dx * dx;
+        sbb += dy * dy;
+    }
+    sab / (saa * sbb).sqrt().max(1e-9)
+}

@@ -318,6 +318,14 @@ function checkPrediction(p) {
   }
 }
 
+// The pad answers while it is drawn: the answer to the finished drawing is the one after which
+// no new one comes for a second; reading sooner may give the answer to half the drawing.
+async function settledPrediction(page) {
+  let seq;
+  do { seq = await attr(page, '#prediction', 'data-seq'); await page.waitForTimeout(1000); } while (seq !== await attr(page, '#prediction', 'data-seq'));
+  return prediction(page);
+}
+
 // A short run from the Train button; the pad is used before and after it.
 async function trainFromButton(page) {
   await page.click('#train-button');
@@ -893,10 +901,8 @@ test('the pad comes first: drawable without scrolling at 1280x800 and 390x844, i
         await page.mouse.up();
       }
       await predictionSet(page, 20_000);
-      // The answer to the finished drawing (no new one for a second), from the shipped model.
-      let seq;
-      do { seq = await attr(page, '#prediction', 'data-seq'); await page.waitForTimeout(1000); } while (seq !== await attr(page, '#prediction', 'data-seq'));
-      const drawn = await prediction(page);
+      // The answer to the finished drawing, from the shipped model.
+      const drawn = await settledPrediction(page);
       check(drawn.label === 'Trouser', `${w}x${h}: mouse-drawn trousers read as ${drawn.label} (CNN head: ${drawn.cnnLabel})`);
       const answer = await box('#prediction');
       check((await page.evaluate(() => window.scrollY)) === 0 && answer.top >= 0 && answer.bottom <= h, `${w}x${h}: the answer at ${JSON.stringify(answer)} is out of view`);
@@ -979,11 +985,7 @@ test('keyboard and screen readers: every control reachable and named, the pad dr
     await keys('ArrowUp', 23); await keys('ArrowRight', 5);
     await page.keyboard.press('Space'); await keys('ArrowDown', 10); await page.keyboard.press('Space');
     await predictionSet(page, 20_000);
-    // The pad answers while it is drawn: wait until the answer for the finished drawing is in
-    // (no new one for a second), or an answer to half the drawing may be read.
-    let seq;
-    do { seq = await attr(page, '#prediction', 'data-seq'); await page.waitForTimeout(1000); } while (seq !== await attr(page, '#prediction', 'data-seq'));
-    const p = await prediction(page);
+    const p = await settledPrediction(page);
     await page.locator('#sketch-panel').screenshot({ path: path.join(OUT, 'keyboard-sketch.png') });
     check(p.label === 'Trouser', `the keyboard drawing of trousers read as ${p.label} (CNN head: ${p.cnnLabel})`);
     // Phone width: nothing wider than the screen.

@@ -3,7 +3,7 @@
 //! accuracy of both classifiers, each class's share read right, the commonest confusions.
 
 use burn::prelude::Device;
-use fashion_cnn::dataset::{CLASS_NAMES, IMAGE_PIXELS, NUM_CLASSES, Split};
+use fashion_cnn::dataset::{CLASS_NAMES, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, Split};
 use fashion_cnn::explain::argmax;
 use fashion_cnn::metrics::{accuracy, confusion_matrix};
 use fashion_cnn::model::Model;
@@ -96,26 +96,27 @@ fn render_row(
     let slug = name.replace([' ', ','], "-").replace("--", "-");
     for i in 0..n {
         let picture = render(test.image(i), kind, family, rng);
-        if let Some(dir) = dir {
-            let path = dir.join(format!("{slug}.{i:04}.{}.png", test.labels[i]));
-            std::fs::create_dir_all(dir)
-                .and_then(|_| std::fs::write(&path, png(&picture)))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-        }
         let prepared = prepare(&picture);
         if let Some(dir) = dir {
+            let name = format!("{slug}.{i:04}.{}.png", test.labels[i]);
+            write_png(&dir.join(&name), &picture)?;
             // What the model was given, beside (not among) the pictures the page test uploads.
-            let seen = Gray::new(28, 28, prepared.image.iter().map(|&v| v as f32 / 255.0).collect());
-            let path = dir.join("prepared").join(format!("{slug}.{i:04}.{}.png", test.labels[i]));
-            std::fs::create_dir_all(dir.join("prepared"))
-                .and_then(|_| std::fs::write(&path, png(&seen)))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let seen = Gray::new(IMAGE_SIDE, IMAGE_SIDE, prepared.image.iter().map(|&v| v as f32 / 255.0).collect());
+            write_png(&dir.join("prepared").join(&name), &seen)?;
         }
         filled += prepared.filled_outline as usize;
         images.extend(prepared.image);
     }
     eprintln!("{name}: rendered and prepared in {:.1} s", started.elapsed().as_secs_f64());
     Ok(Row { name, images, filled })
+}
+
+/// Writes `g` as a PNG file at `path`, making its folder.
+fn write_png(path: &Path, g: &Gray) -> Result<(), String> {
+    let folder = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(folder)
+        .and_then(|_| std::fs::write(path, png(g)))
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A grayscale PNG of `g` (8-bit, one IDAT chunk; flate2 is already a dependency).
