@@ -15,7 +15,10 @@ pub enum BackendChoice {
     #[default]
     Auto,
     WebGpu,
+    /// The CPU with Burn's flex backend.
     Cpu,
+    /// The CPU with Burn's ndarray backend (to compare; flex is faster: README "Speed").
+    NdArray,
 }
 
 impl BackendChoice {
@@ -25,6 +28,7 @@ impl BackendChoice {
             Self::Auto => "auto",
             Self::WebGpu => "webgpu",
             Self::Cpu => "cpu",
+            Self::NdArray => "ndarray",
         }
     }
 }
@@ -36,7 +40,8 @@ impl FromStr for BackendChoice {
             "auto" => Ok(Self::Auto),
             "webgpu" => Ok(Self::WebGpu),
             "cpu" => Ok(Self::Cpu),
-            _ => Err(format!("unknown backend \"{s}\": use auto, webgpu or cpu")),
+            "ndarray" => Ok(Self::NdArray),
+            _ => Err(format!("unknown backend \"{s}\": use auto, webgpu, cpu or ndarray")),
         }
     }
 }

@@ -419,9 +419,13 @@ fn every_message_from_the_worker_round_trips() {
 /// The data-parallel helpers' messages (protocol/helper.rs).
 #[test]
 fn every_message_between_the_worker_and_its_helpers_round_trips() {
-    use fashion_cnn::protocol::helper::{FromHelper, ToHelper};
+    use fashion_cnn::protocol::helper::{CpuBackend, FromHelper, ToHelper};
+    use fashion_cnn::svm::{Kernel, Run, SvmOptions};
     let to = every_variant!(ToHelper;
-        ToHelper::Start { .. } => Arch::ALL.map(|arch| ToHelper::Start { arch, smoothing: 0.1 }),
+        ToHelper::Start { .. } => [
+            ToHelper::Start { arch: Arch::BnCnn, smoothing: 0.1, backend: CpuBackend::Flex },
+            ToHelper::Start { arch: Arch::ThreeConv, smoothing: 0.0, backend: CpuBackend::NdArray },
+        ],
         ToHelper::Shard { .. } => [ToHelper::Shard {
             step: 3,
             parameters: Bulk(ramp(500, 0.01)),
@@ -431,6 +435,19 @@ fn every_message_between_the_worker_and_its_helpers_round_trips() {
         }],
         ToHelper::Load { .. } => [ToHelper::Load { parameters: Bulk(ramp(500, 0.01)), stats: Bulk(Vec::new()) }],
         ToHelper::Infer { .. } => [ToHelper::Infer { id: 7, pixels: Bulk(ramp(3 * IMAGE_PIXELS, 0.001)) }],
+        ToHelper::FitFeatures { .. } => [
+            ToHelper::FitFeatures { features: Bulk(ramp(3 * 128, 0.02)), labels: Bulk(vec![1, 2, 9]), options: SvmOptions::default() },
+            ToHelper::FitFeatures {
+                features: Bulk(ramp(2 * 4, 0.5)),
+                labels: Bulk(vec![0, 11]),
+                options: SvmOptions { kernel: Kernel::Linear, lambda: Some(3e-5), grid: vec![1e-6], ..SvmOptions::default() },
+            },
+        ],
+        ToHelper::SvmRun { .. } => [
+            ToHelper::SvmRun { id: 4, run: Run::Search { k: 2 }, start: 0, end: 5 },
+            ToHelper::SvmRun { id: 5, run: Run::Final { lambda: 1e-5 }, start: 5, end: 10 },
+        ],
+        ToHelper::DropFit => [ToHelper::DropFit],
         ToHelper::Panic => [ToHelper::Panic],
     );
     assert_round_trips(&to);
@@ -450,6 +467,7 @@ fn every_message_between_the_worker_and_its_helpers_round_trips() {
             logits: Bulk(ramp(30, -0.5)),
             features: Bulk(ramp(3 * 128, 0.02)),
         }],
+        FromHelper::Weights { .. } => [FromHelper::Weights { id: 5, weights: Bulk(ramp(5 * 1025, -0.001)) }],
         FromHelper::Failed { .. } => [FromHelper::Failed { message: "panicked at here".into() }],
     );
     assert_round_trips(&from);

@@ -7,11 +7,14 @@
 //! here instead.
 
 use std::future::Future;
+use std::ops::Range;
 
 use super::parallel::{flatten_gradients, parameters, running_stats, shard_sizes, weighted_mean};
 use super::{StepStats, Trainer};
 use crate::batch::Batch;
 use crate::model::Model;
+use crate::svm::Run;
+use crate::svm::shared::SvmHelpers;
 use burn::prelude::Device;
 
 /// What a replica needs of the model before it computes a shard.
@@ -116,4 +119,15 @@ pub async fn step(trainer: &mut Trainer, replicas: &mut impl Replicas, batch: &B
     let size: usize = results.iter().map(|r| r.size).sum();
     let loss = results.iter().map(|r| r.loss * r.size as f32).sum::<f32>() / size.max(1) as f32;
     Ok(StepStats { loss, correct: results.iter().map(|r| r.correct).sum(), size })
+}
+
+impl SvmHelpers for NoReplicas {
+    fn svm_helper_count(&self) -> usize {
+        0
+    }
+    fn send_run(&mut self, _: Run, _: &[Range<usize>]) {}
+    async fn collect_weights(&mut self) -> Vec<Option<Vec<f32>>> {
+        Vec::new()
+    }
+    fn unload_fit(&mut self) {}
 }

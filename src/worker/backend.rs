@@ -1,5 +1,5 @@
 //! Picks the compute device: WebGPU when the browser gives an adapter, else Burn's flex CPU
-//! backend. The probe goes through `navigator.gpu` first so that "no WebGPU" is an ordinary
+//! backend (or its ndarray one when asked for). The probe goes through `navigator.gpu` first so that "no WebGPU" is an ordinary
 //! answer, never a panic inside wgpu.
 
 use burn::prelude::Device;
@@ -10,12 +10,15 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::send::scope;
 use crate::protocol::BackendKind;
+use crate::protocol::helper::CpuBackend;
 use crate::settings::BackendChoice;
 
 #[derive(Clone)]
 pub struct Chosen {
     pub device: Device,
     pub kind: BackendKind,
+    /// The CPU backend, for the CPU helpers of a data-parallel run (unused on WebGPU).
+    pub cpu: CpuBackend,
     /// Human-readable description, such as the adapter's name.
     pub label: String,
     /// Set when the request could not be honoured (WebGPU asked for, CPU given).
@@ -69,21 +72,38 @@ async fn webgpu() -> Result<(Device, String), String> {
     Ok((device, label))
 }
 
-fn cpu(warning: Option<String>) -> Chosen {
-    Chosen { device: Device::flex(), kind: BackendKind::Cpu, label: "CPU (Burn flex, WebAssembly)".into(), warning }
+/// The device of one of Burn's CPU backends.
+pub fn cpu_device(backend: CpuBackend) -> Device {
+    match backend {
+        CpuBackend::Flex => Device::flex(),
+        // Deprecated in Burn 0.22 in favour of flex; kept selectable to measure the two.
+        #[allow(deprecated)]
+        CpuBackend::NdArray => Device::ndarray(),
+    }
+}
+
+fn cpu(backend: CpuBackend, warning: Option<String>) -> Chosen {
+    let label = match backend {
+        CpuBackend::Flex => "CPU (Burn flex, WebAssembly)",
+        CpuBackend::NdArray => "CPU (Burn ndarray, WebAssembly)",
+    };
+    Chosen { device: cpu_device(backend), kind: BackendKind::Cpu, cpu: backend, label: label.into(), warning }
 }
 
 pub async fn choose(choice: BackendChoice) -> Chosen {
     match choice {
-        BackendChoice::Cpu => cpu(None),
+        BackendChoice::Cpu => cpu(CpuBackend::Flex, None),
+        BackendChoice::NdArray => cpu(CpuBackend::NdArray, None),
         BackendChoice::Auto | BackendChoice::WebGpu => match webgpu().await {
             Ok((device, label)) => {
-                Chosen { device, kind: BackendKind::WebGpu, label: format!("WebGPU: {label}"), warning: None }
+                let (kind, cpu, label) = (BackendKind::WebGpu, CpuBackend::Flex, format!("WebGPU: {label}"));
+                Chosen { device, kind, cpu, label, warning: None }
             }
             Err(why) if choice == BackendChoice::WebGpu => {
-                cpu(Some(format!("WebGPU was requested but is not available: {why}. Training on the CPU instead.")))
+                let why = format!("WebGPU was requested but is not available: {why}. Training on the CPU instead.");
+                cpu(CpuBackend::Flex, Some(why))
             }
-            Err(_) => cpu(None),
+            Err(_) => cpu(CpuBackend::Flex, None),
         },
     }
 }

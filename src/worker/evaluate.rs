@@ -6,6 +6,7 @@ use burn::prelude::Device;
 use std::ops::ControlFlow;
 use web_time::Instant;
 
+use super::pool::Pool;
 use super::run::stop_requested;
 use super::send::{phase, send};
 use super::wait::yield_now;
@@ -16,7 +17,8 @@ use crate::neighbours::FeatureIndex;
 use crate::pca::Pca;
 use crate::protocol::{FeatureProjection, FromWorker, LambdaScore, Phase, Report, SvmResult, SvmStage, TestResult};
 use crate::roc::{OneVsRest, one_vs_rest};
-use crate::svm::{FeatureMap, Fit, Kernel, SvmClassifier, SvmOptions};
+use crate::svm::shared::{Fitted, SvmHelpers, fit_shared};
+use crate::svm::{FeatureMap, Fit, Kernel, Plan, SvmClassifier, SvmOptions};
 use crate::train::infer_shared;
 use crate::train::inference::InferenceHelpers;
 
@@ -48,9 +50,13 @@ fn stopped_fit() -> Option<(SvmClassifier, f64)> {
     None
 }
 
-/// The λ search's scores so far.
-fn scores(fit: &Fit) -> Vec<LambdaScore> {
-    fit.scores().iter().map(|s| LambdaScore { lambda: s.lambda, accuracy: s.accuracy }).collect()
+/// The λ search's scores so far, as the page is told them.
+fn wire(scores: &[crate::svm::LambdaScore]) -> Vec<LambdaScore> {
+    scores.iter().map(|s| LambdaScore { lambda: s.lambda, accuracy: s.accuracy }).collect()
+}
+
+fn stage(searching: bool, progress: f64, lambda: f64, scores: Option<Vec<LambdaScore>>) -> SvmStage {
+    if searching { SvmStage::Search { progress, lambda, scores } } else { SvmStage::Final { progress, lambda, scores } }
 }
 
 fn kernel_label(kernel: Kernel) -> String {
@@ -78,7 +84,7 @@ pub async fn evaluate(
     (train, n): (&Split, usize),
     (test, total): (&Split, usize),
     device: &Device,
-    helpers: &mut impl InferenceHelpers,
+    helpers: &mut Pool,
     options: &SvmOptions,
     on_neighbours: impl FnOnce(FeatureIndex),
 ) -> Result<Evaluation, String> {
@@ -155,7 +161,7 @@ async fn fit_svm(
     model: &Model,
     SvmInputs { train: (train, n), test_labels, test_features }: SvmInputs<'_>,
     device: &Device,
-    helpers: &mut impl InferenceHelpers,
+    helpers: &mut Pool,
     options: &SvmOptions,
     on_neighbours: impl FnOnce(FeatureIndex),
 ) -> Result<Option<(SvmClassifier, f64)>, String> {
@@ -177,6 +183,8 @@ async fn fit_svm(
     let started = Instant::now();
 
     phase(Phase::FittingSvm, format!("Mapping features for a {} kernel", options.kernel.name()));
+    // The helpers map theirs meanwhile, for the runs they share.
+    helpers.load_fit(&features.features, &train.labels[..n], options);
     let map = FeatureMap::fit(options.kernel, &features.features, features.feature_dim, options.pegasos.seed);
     // Seconds of work for an RBF map of 60,000 rows: progress is sent from inside it (the
     // worker cannot yield there, but the page is not blocked).
@@ -187,20 +195,36 @@ async fn fit_svm(
     let test_rows = map.apply_all(test_features, |_| {});
     yield_now().await;
 
-    let mut fit = Fit::new(&rows, &train.labels[..n], options.clone());
+    let plan = Plan::new(n, options.clone());
+    let workers = helpers.svm_helper_count() + 1;
+    let over = if workers > 1 { format!(", the classes shared by {workers} workers") } else { String::new() };
     phase(
         Phase::FittingSvm,
-        if fit.is_searching() {
-            format!("Fitting Pegasos SVMs for {} values of λ on 90% of the training features", options.grid.len())
+        if plan.is_searching() {
+            let values = options.grid.len();
+            format!("Fitting Pegasos SVMs for {values} values of λ on 90% of the training features{over}")
         } else {
-            format!("Fitting the Pegasos SVM with λ = {:e}", fit.current_lambda())
+            format!("Fitting the Pegasos SVM with λ = {:e}{over}", plan.best_lambda(&[]))
         },
     );
-    if !run_fit(&mut fit).await {
-        return Ok(stopped_fit());
-    }
-    let scores = scores(&fit);
-    let (svm, lambda) = fit.finish();
+    let mut last_yield = Instant::now();
+    let fitted = fit_shared(&rows, &train.labels[..n], options.clone(), helpers, |p| {
+        // Told and yielded every ~30 ms, not at every call.
+        let due = p.new_score || last_yield.elapsed().as_millis() >= FIT_SLICE_MS;
+        if due {
+            last_yield = Instant::now();
+            send(FromWorker::SvmProgress(stage(
+                p.searching,
+                p.progress,
+                p.lambda,
+                p.new_score.then(|| wire(p.scores)),
+            )));
+        }
+        async move { if due { continue_unless_stopped().await } else { ControlFlow::Continue(()) } }
+    })
+    .await;
+    let Some(Fitted { svm, lambda, scores }) = fitted else { return Ok(stopped_fit()) };
+    let scores = wire(&scores);
     let fit_seconds = started.elapsed().as_secs_f64();
     let predicted = svm.predict_rows(&test_rows);
     let report = ClassificationReport::new(&predicted, test_labels);
@@ -233,12 +257,8 @@ pub(super) async fn run_fit(fit: &mut Fit<'_>) -> bool {
         let new_score = fit.scores().len() > sent_scores;
         sent_scores = fit.scores().len();
         let (progress, lambda) = (fit.progress(), fit.current_lambda());
-        let scores = new_score.then(|| scores(fit));
-        send(FromWorker::SvmProgress(if fit.is_searching() {
-            SvmStage::Search { progress, lambda, scores }
-        } else {
-            SvmStage::Final { progress, lambda, scores }
-        }));
+        let scores = new_score.then(|| wire(fit.scores()));
+        send(FromWorker::SvmProgress(stage(fit.is_searching(), progress, lambda, scores)));
         if finished {
             return true;
         }

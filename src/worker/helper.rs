@@ -4,7 +4,6 @@
 //! ([`crate::train::replicas::replica_step`]). After training it runs batches of the
 //! evaluation's inference passes on the model it is sent ([`crate::train::inference`]).
 
-use burn::prelude::Device;
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::pin;
@@ -12,20 +11,26 @@ use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent};
 
+use super::backend::cpu_device;
 use super::send::scope;
 use crate::batch::Batch;
 use crate::dataset::IMAGE_PIXELS;
 use crate::model::Model;
-use crate::protocol::helper::{FromHelper, ToHelper};
+use crate::protocol::helper::{CpuBackend, FromHelper, ToHelper};
 use crate::protocol::{self, Bulk};
+use crate::svm::{FeatureMap, Plan, Rows, Run, SvmOptions};
 use crate::train::Trainer;
 use crate::train::inference::{BatchOutput, batch_output, load_replica};
 use crate::train::replicas::{ModelState, replica_step};
 
 thread_local! {
+    /// The backend `Start` named, for the inference batches too.
+    static BACKEND: std::cell::Cell<CpuBackend> = const { std::cell::Cell::new(CpuBackend::Flex) };
     static TRAINER: RefCell<Option<Trainer>> = const { RefCell::new(None) };
     /// The model of the inference pass under way, as `Load` gave it.
     static LOADED: RefCell<Option<Model>> = const { RefCell::new(None) };
+    /// The SVM fit under way, as `FitFeatures` gave it: its rows, labels and plan.
+    static FIT: RefCell<Option<(Rows, Vec<u8>, Plan)>> = const { RefCell::new(None) };
 }
 
 /// This worker's URL (`self.location.href`; read through `Reflect` rather than web-sys's
@@ -76,9 +81,10 @@ fn reply(msg: &FromHelper) {
 
 fn handle(msg: ToHelper) {
     match msg {
-        ToHelper::Start { arch, smoothing } => {
+        ToHelper::Start { arch, smoothing, backend } => {
+            BACKEND.set(backend);
             // Its own weights are replaced by the first shard's; the optimizer is never used.
-            let trainer = Trainer::new(arch, &Device::flex(), 0.0, 0).with_regularization(smoothing, 0.0);
+            let trainer = Trainer::new(arch, &cpu_device(backend), 0.0, 0).with_regularization(smoothing, 0.0);
             TRAINER.set(Some(trainer));
             reply(&FromHelper::Ready);
         }
@@ -111,6 +117,14 @@ fn handle(msg: ToHelper) {
                 Err(message) => FromHelper::Failed { message },
             });
         }
+        ToHelper::FitFeatures { features, labels, options } => fit_features(&features, labels.0, options),
+        ToHelper::SvmRun { id, run, start, end } => {
+            reply(&match svm_run(run, start as usize..end as usize) {
+                Ok(weights) => FromHelper::Weights { id, weights: Bulk(weights) },
+                Err(message) => FromHelper::Failed { message: message.into() },
+            });
+        }
+        ToHelper::DropFit => FIT.set(None),
         ToHelper::Panic => panic!("fault injected on request (kind=helper-panic)"),
     }
 }
@@ -137,8 +151,29 @@ fn load(state: &ModelState) -> Result<(), String> {
 fn infer_now(batch: &Batch) -> Result<BatchOutput, String> {
     LOADED.with_borrow(|model| {
         let model = model.as_ref().ok_or("an inference batch came before its model")?;
-        let device = Device::flex();
+        let device = cpu_device(BACKEND.get());
         ready_now(pin!(batch_output(model, batch, &device)))
+    })
+}
+
+/// Maps the fit's features as the training worker does (the same code on the same numbers
+/// gives the same rows) and keeps them for the runs.
+fn fit_features(features: &[f32], labels: Vec<u8>, options: SvmOptions) {
+    FIT.set(None);
+    let dim = features.len() / labels.len().max(1);
+    let map = FeatureMap::fit(options.kernel, features, dim, options.pegasos.seed);
+    let rows = map.apply_all(features, |_| {});
+    let plan = Plan::new(rows.len(), options);
+    FIT.set(Some((rows, labels, plan)));
+}
+
+/// The weights of `classes` after `run`, solved to its end.
+fn svm_run(run: Run, classes: std::ops::Range<usize>) -> Result<Vec<f32>, &'static str> {
+    FIT.with_borrow(|fit| {
+        let (rows, labels, plan) = fit.as_ref().ok_or("an SVM run came before its features")?;
+        let mut pegasos = plan.pegasos(run, rows, labels).for_classes(classes);
+        pegasos.run(usize::MAX);
+        Ok(pegasos.class_weights().to_vec())
     })
 }
 

@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::ops::Range;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
@@ -20,8 +21,10 @@ use super::send::{send, warning};
 use super::wait::sleep;
 use crate::arch::Arch;
 use crate::batch::Batch;
-use crate::protocol::helper::{FromHelper, ToHelper};
+use crate::protocol::helper::{CpuBackend, FromHelper, ToHelper};
 use crate::protocol::{self, Bulk, FromWorker};
+use crate::svm::shared::SvmHelpers;
+use crate::svm::{Run, SvmOptions};
 use crate::train::inference::{BatchOutput, InferenceHelpers};
 use crate::train::replicas::{ModelState, Replicas, ShardResult};
 
@@ -156,9 +159,9 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// `count` helpers with replicas of `arch`, as many as start, and what went wrong with
-    /// the others (to be said once the run has started).
-    pub async fn start(count: usize, arch: Arch, smoothing: f32) -> (Self, Option<String>) {
+    /// `count` helpers with replicas of `arch` on `backend`, as many as start, and what went
+    /// wrong with the others (to be said once the run has started).
+    pub async fn start(count: usize, arch: Arch, smoothing: f32, backend: CpuBackend) -> (Self, Option<String>) {
         let mut problems = Vec::new();
         let mut helpers: Vec<(Helper, bool)> = KEPT.take().into_iter().map(|h| (h, true)).collect();
         helpers.truncate(count);
@@ -179,7 +182,7 @@ impl Pool {
                 if !alive {
                     h.wait_for(&FromHelper::Alive).await?;
                 }
-                h.post(&ToHelper::Start { arch, smoothing });
+                h.post(&ToHelper::Start { arch, smoothing, backend });
                 h.wait_for(&FromHelper::Ready).await
             };
             match ready.await {
@@ -279,7 +282,48 @@ impl InferenceHelpers for Pool {
     }
 }
 
+impl SvmHelpers for Pool {
+    fn svm_helper_count(&self) -> usize {
+        self.helpers.len()
+    }
+
+    fn send_run(&mut self, run: Run, classes: &[Range<usize>]) {
+        self.step += 1;
+        self.sent = classes.len();
+        for (h, c) in self.helpers.iter().zip(classes) {
+            h.post(&ToHelper::SvmRun { id: self.step, run, start: c.start as u32, end: c.end as u32 });
+        }
+    }
+
+    async fn collect_weights(&mut self) -> Vec<Option<Vec<f32>>> {
+        let step = self.step;
+        self.gather(Work::Svm, |m| match m {
+            FromHelper::Weights { id, weights } if id == step => Some(weights.0),
+            _ => None,
+        })
+        .await
+    }
+
+    fn unload_fit(&mut self) {
+        for h in &self.helpers {
+            h.post(&ToHelper::DropFit);
+        }
+    }
+}
+
 impl Pool {
+    /// Gives every helper the SVM fit's training features, which each maps itself while this
+    /// worker maps its own (a copy of the 30 MB of features each, rather than 61 MB of rows).
+    pub fn load_fit(&self, features: &[f32], labels: &[u8], options: &SvmOptions) {
+        for h in &self.helpers {
+            h.post(&ToHelper::FitFeatures {
+                features: Bulk(features.to_vec()),
+                labels: Bulk(labels.to_vec()),
+                options: options.clone(),
+            });
+        }
+    }
+
     /// Each helper's answer to what was last sent, as `pick` finds it among its messages
     /// (answers to older requests, of a pass cut short, are skipped); helpers that fail or
     /// fall silent are dropped, and the page is told.
@@ -315,6 +359,7 @@ impl Pool {
 enum Work {
     Training,
     Inference,
+    Svm,
 }
 
 impl Work {
@@ -322,6 +367,7 @@ impl Work {
         match self {
             Work::Training => "Training",
             Work::Inference => "The evaluation",
+            Work::Svm => "The SVM fit",
         }
     }
 
@@ -329,6 +375,7 @@ impl Work {
         match self {
             Work::Training => "step",
             Work::Inference => "image",
+            Work::Svm => "class",
         }
     }
 }

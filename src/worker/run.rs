@@ -8,6 +8,7 @@ use std::rc::Rc;
 use wasm_bindgen_futures::spawn_local;
 use web_time::Instant;
 
+use super::backend::Chosen;
 use super::evaluate;
 use super::files::{save_model, send_checkpoint};
 use super::pool::Pool;
@@ -85,7 +86,7 @@ pub async fn run_training(settings: Settings, query: String) {
         BackendKind::Cpu => settings.workers_for(cores()),
         BackendKind::WebGpu => 1,
     };
-    let result = train_and_evaluate(&settings, &query, &data, &chosen.device, workers).await;
+    let result = train_and_evaluate(&settings, &query, &data, &chosen, workers).await;
     drop(claim);
     match result {
         Ok(()) => phase(Phase::Done, "Finished."),
@@ -112,16 +113,17 @@ async fn train_and_evaluate(
     all: &Settings,
     query: &str,
     data: &FashionMnist,
-    device: &Device,
+    chosen: &Chosen,
     workers: usize,
 ) -> Result<(), String> {
+    let device = &chosen.device;
     let settings = &all.train;
     let made_here = ModelInfo { settings: training_settings(query), made_by: "page".into(), ..ModelInfo::default() };
     let clock = WebClock(Instant::now());
     if workers > 1 {
         phase(Phase::Training, format!("Starting {} CPU workers", workers));
     }
-    let (mut pool, problem) = Pool::start(workers - 1, settings.arch, settings.smoothing).await;
+    let (mut pool, problem) = Pool::start(workers - 1, settings.arch, settings.smoothing, chosen.cpu).await;
     let mut reporter = PageReporter::new(settings, made_here.clone(), STOP.with(Rc::clone), pool.workers());
     reporter.problem = problem;
     let options = Options { checkpoint_every: Some(CHECKPOINT_EVERY_SECONDS) };

@@ -799,6 +799,22 @@ test('two CPU workers share each batch and the features for the SVM; a helper th
   } catch (e) { fs.writeFileSync(path.join(OUT, 'workers.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
 });
 
+test('backend=ndarray trains on Burn\'s ndarray CPU backend, on two workers', async () => {
+  const { page, ctx, log } = await open('?backend=ndarray&model=none&workers=2&epochs=1&train_limit=1600&test_limit=500');
+  try {
+    check((await waitPhase(page, ['ready', 'error'], 120_000)) === 'ready', 'not ready');
+    const label = await text(page, '#backend');
+    check(/ndarray/.test(label) && (await attr(page, '#backend', 'data-backend')) === 'cpu', `#backend: "${label}"`);
+    await page.click('#train-button');
+    check((await waitPhase(page, ['done', 'error'], 300_000)) === 'done', `run: ${await text(page, '#error')}`);
+    const cnn = parseFloat(await attr(page, '#metrics', 'data-cnn-accuracy'));
+    const svm = parseFloat(await attr(page, '#metrics', 'data-svm-accuracy'));
+    check(cnn > 0.5 && svm > 0.5, `ndarray: CNN ${cnn}, SVM ${svm}`);
+    const speed = await attr(page, '#metrics', 'data-images-per-second');
+    return `"${label}": CNN ${cnn}, CNN + SVM ${svm}, ${speed} images/s`;
+  } catch (e) { fs.writeFileSync(path.join(OUT, 'ndarray.log'), log.join('\n')); throw e; } finally { await ctx.close(); }
+});
+
 test('memory does not grow across five training runs in one tab (CPU)', async () => {
   const rows = await memoryRuns('cpu', 'epochs=1&train_limit=2000&test_limit=500', 5, () => {});
   const [first, second, last] = [rows[0], rows[1], rows[4]];
