@@ -6,7 +6,7 @@
 //   node tests/e2e/bench.mjs          (after `trunk build --release`; scripts/bench.sh does both)
 //
 // Env: BACKENDS ("cpu webgpu"), WORKERS (N: the machine's cores, at most 8), BN_BATCHES (200:
-// bn-cnn's throughput over that many batches of 32), WEBGPU_BATCHES (100: a full epoch on
+// bn-cnn's throughput over that many batches of 32), ND_BATCHES (30: the same on ndarray), WEBGPU_BATCHES (100: a full epoch on
 // SwiftShader takes an hour; FULL_WEBGPU=1 trains one anyway, for machines with a real GPU),
 // GPU_BATCHES ("32 64 128 256": WebGPU's cost per step at each), GPU_STEPS (8 each), TFJS (path of the
 // peer's run.sh; TFJS=0 skips it), TFJS_BATCHES (30 for webgl/webgpu), GPU_FLAGS (as the
@@ -111,6 +111,7 @@ function peer() {
 const t0 = Date.now();
 const fullWebgpu = env.FULL_WEBGPU === '1';
 const bnBatches = Number(env.BN_BATCHES || 200);
+const ndBatches = Number(env.ND_BATCHES || 30);
 const gpuBatches = (env.GPU_BATCHES ?? '32 64 128 256').split(/[\s,]+/).filter(Boolean).map(Number);
 const gpuSteps = Number(env.GPU_STEPS || 8);
 const jobs = [
@@ -119,6 +120,8 @@ const jobs = [
     { name: `three-conv cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS },
     { name: 'bn-cnn cpu 1', backend: 'cpu', workers: 1, job: BN_JOB, full: false, batches: bnBatches, batch: 32, features: true },
     { name: `bn-cnn cpu ${WORKERS}`, backend: 'cpu', workers: WORKERS, job: BN_JOB, full: false, batches: bnBatches, batch: 32, features: true },
+    // Burn's ndarray CPU backend, ~13x slower than flex: fewer batches.
+    { name: 'bn-cnn ndarray 1', backend: 'ndarray', workers: 1, job: BN_JOB, full: false, batches: ndBatches, batch: 32 },
   ] : []),
   ...(backends.includes('webgpu') ? [
     { name: 'three-conv webgpu', backend: 'webgpu', full: fullWebgpu, batches: Number(env.WEBGPU_BATCHES || 100) },
@@ -139,7 +142,7 @@ const row = (r) => r
   : '   (no result)';
 console.log(`three-conv at batch 64 and bn-cnn at 32, ${os.cpus().length} CPUs, ${os.cpus()[0]?.model ?? ''}, ${new Date().toISOString().slice(0, 10)}`);
 const N = WORKERS;
-const lines = [['ours', 'three-conv cpu 1'], ['ours', `three-conv cpu ${N}`], ['ours', 'bn-cnn cpu 1'], ['ours', `bn-cnn cpu ${N}`],
+const lines = [['ours', 'three-conv cpu 1'], ['ours', `three-conv cpu ${N}`], ['ours', 'bn-cnn cpu 1'], ['ours', `bn-cnn cpu ${N}`], ['ours', 'bn-cnn ndarray 1'],
   ['ours', 'three-conv webgpu'], ['tfjs', 'wasm'], ['tfjs', 'webgl'], ['tfjs', 'webgpu']];
 for (const [who, b] of lines) {
   const r = find(who, b);
@@ -154,7 +157,7 @@ console.log(`  three-conv, ${N} workers / 1:         ${ratio(find('ours', `three
 console.log(`  bn-cnn, ${N} workers / 1:             ${ratio(find('ours', `bn-cnn cpu ${N}`), find('ours', 'bn-cnn cpu 1'))}   (goal 1.7x with 2)`);
 console.log(`  ours WebGPU / TF.js webgpu: ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgpu'))}   (goal > 1)`);
 console.log(`  ours WebGPU / TF.js webgl:  ${ratio(find('ours', 'three-conv webgpu'), find('tfjs', 'webgl'))}   (goal > 1)`);
-console.log('  Burn ndarray (backend=ndarray): not built (see README "Speed")');
+console.log(`  bn-cnn, flex / ndarray (1 worker):   ${ratio(find('ours', 'bn-cnn cpu 1'), find('ours', 'bn-cnn ndarray 1'))}`);
 const [f1, fN] = [find('ours', 'bn-cnn cpu 1'), find('ours', `bn-cnn cpu ${N}`)];
 if (f1?.feature_s && fN?.feature_s) {
   console.log(`  bn-cnn features of ${f1.feature_images} training images for the SVM: ${f1.feature_s} s on 1 worker, ${fN.feature_s} s on ${fN.feature_workers}: ${(f1.feature_s / fN.feature_s).toFixed(2)}x`);
