@@ -260,12 +260,8 @@ impl From<&crate::metrics::ClassificationReport> for Report {
     }
 }
 
-/// The validation accuracy of one λ of the SVM's grid.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LambdaScore {
-    pub lambda: f64,
-    pub accuracy: f64,
-}
+/// The validation accuracy of one λ of the SVM's grid: the fit's own, sent as it is.
+pub use crate::svm::LambdaScore;
 
 /// Where the SVM fit is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

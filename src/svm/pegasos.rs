@@ -63,8 +63,7 @@ impl<'a> Pegasos<'a> {
     pub fn new(config: PegasosConfig, rows: &'a Rows, labels: &'a [u8], indices: Vec<usize>) -> Self {
         assert!(config.lambda > 0.0 && config.batch_size > 0, "λ and the batch size must be positive");
         let dim = rows.dim();
-        // The ten, and any classes of one's own the labels name.
-        let classes = labels.iter().map(|&l| usize::from(l) + 1).max().unwrap_or(0).max(NUM_CLASSES);
+        let classes = class_count(labels);
         let total = (config.epochs * indices.len()).div_ceil(config.batch_size);
         Self {
             config,
@@ -199,7 +198,7 @@ impl<'a> Pegasos<'a> {
 }
 
 /// Validation accuracy of one λ of the grid.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LambdaScore {
     pub lambda: f64,
     pub accuracy: f64,
@@ -227,6 +226,11 @@ impl Default for SvmOptions {
             pegasos: PegasosConfig::default(),
         }
     }
+}
+
+/// The classes a fit on `labels` tells apart: the ten, and any of one's own the labels name.
+pub fn class_count(labels: &[u8]) -> usize {
+    labels.iter().map(|&l| usize::from(l) + 1).max().unwrap_or(0).max(NUM_CLASSES)
 }
 
 /// Which Pegasos run of a fit: run `k` of the λ search (on the fit part), or the final one

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::ops::{ControlFlow, Range};
 
+use super::pegasos::class_count;
 use super::{LambdaScore, LinearSvm, Plan, Rows, Run, SvmOptions};
 
 /// Workers elsewhere that solve a share of the classes of each run. Each has been given the
@@ -93,8 +94,7 @@ async fn shared_run<Fut: Future<Output = ControlFlow<()>>>(
     helpers: &mut impl SvmHelpers,
     between: &mut impl FnMut(usize) -> Fut,
 ) -> Option<LinearSvm> {
-    let classes = plan.pegasos(run, rows, labels).svm().classes();
-    let shares = shares(classes, helpers.svm_helper_count() + 1);
+    let shares = shares(class_count(labels), helpers.svm_helper_count() + 1);
     let (own, theirs) = shares.split_last().expect("one share at least");
     helpers.send_run(run, theirs);
     let mut svm = solve(plan, run, rows, labels, own.clone(), between).await?;

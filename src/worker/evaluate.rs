@@ -50,11 +50,6 @@ fn stopped_fit() -> Option<(SvmClassifier, f64)> {
     None
 }
 
-/// The λ search's scores so far, as the page is told them.
-fn wire(scores: &[crate::svm::LambdaScore]) -> Vec<LambdaScore> {
-    scores.iter().map(|s| LambdaScore { lambda: s.lambda, accuracy: s.accuracy }).collect()
-}
-
 fn stage(searching: bool, progress: f64, lambda: f64, scores: Option<Vec<LambdaScore>>) -> SvmStage {
     if searching { SvmStage::Search { progress, lambda, scores } } else { SvmStage::Final { progress, lambda, scores } }
 }
@@ -217,14 +212,13 @@ async fn fit_svm(
                 p.searching,
                 p.progress,
                 p.lambda,
-                p.new_score.then(|| wire(p.scores)),
+                p.new_score.then(|| p.scores.to_vec()),
             )));
         }
         async move { if due { continue_unless_stopped().await } else { ControlFlow::Continue(()) } }
     })
     .await;
     let Some(Fitted { svm, lambda, scores }) = fitted else { return Ok(stopped_fit()) };
-    let scores = wire(&scores);
     let fit_seconds = started.elapsed().as_secs_f64();
     let predicted = svm.predict_rows(&test_rows);
     let report = ClassificationReport::new(&predicted, test_labels);
@@ -257,7 +251,7 @@ pub(super) async fn run_fit(fit: &mut Fit<'_>) -> bool {
         let new_score = fit.scores().len() > sent_scores;
         sent_scores = fit.scores().len();
         let (progress, lambda) = (fit.progress(), fit.current_lambda());
-        let scores = new_score.then(|| wire(fit.scores()));
+        let scores = new_score.then(|| fit.scores().to_vec());
         send(FromWorker::SvmProgress(stage(fit.is_searching(), progress, lambda, scores)));
         if finished {
             return true;
