@@ -52,6 +52,11 @@ impl Gray {
         Self { width, height, pixels }
     }
 
+    /// The same picture with `f` applied to every pixel.
+    pub fn map(&self, f: impl Fn(f32) -> f32) -> Self {
+        Self::new(self.width, self.height, self.pixels.iter().map(|&v| f(v)).collect())
+    }
+
     /// From RGBA bytes (a canvas's `ImageData`, a decoded upload): luma, with transparent
     /// pixels taken as white paper, which is how a drawing canvas's untouched area looks.
     /// The sizes come from outside (a worker message), so they are checked, not trusted.
@@ -118,24 +123,62 @@ const WORK_SIDE: usize = 256;
 
 pub fn prepare(picture: &Gray) -> Prepared {
     let work = reduce(picture, WORK_SIDE);
-    let (item, inverted) = flatten_background(&work);
+    let (contrast, inverted) = flatten_background(&work);
     // The extent is found on a smoothed copy: sensor noise and JPEG's ringing in a faint picture
     // would otherwise reach half of Otsu's level below.
-    let smooth = box_blur3(&item);
-    let Some(threshold) = otsu(&smooth.pixels) else {
-        return Prepared { image: vec![0; IMAGE_PIXELS], inverted, filled_outline: false, empty: true };
+    let smooth = box_blur3(&contrast);
+    let noise = border_noise(&smooth);
+    let item = contrast.map(|v| v.max(0.0));
+    let smooth = smooth.map(|v| v.max(0.0));
+    let empty = || Prepared { image: vec![0; IMAGE_PIXELS], inverted, filled_outline: false, empty: true };
+    // A thin faint pen stroke is a percent of a noisy picture, and Otsu's level then splits the
+    // noise instead; the level never goes below where the noise alone would reach.
+    let Some(threshold) = otsu(&smooth.pixels).map(|t| t.max(NOISE_LEVELS * noise)) else {
+        return empty();
     };
     // The item's extent reaches into its faint parts (a dark garment's shadows on black):
     // half of Otsu's level, which still sits well above the flattened background's zero.
     let extent: Vec<bool> = smooth.pixels.iter().map(|&v| v > 0.5 * threshold).collect();
     let Some((x0, y0, x1, y1)) = bounding_box(&extent, item.width, item.height) else {
-        return Prepared { image: vec![0; IMAGE_PIXELS], inverted, filled_outline: false, empty: true };
+        return empty();
     };
-    // Whether it is an outline is judged on the strokes as drawn, not widened by the smoothing.
-    let mask: Vec<bool> = item.pixels.iter().map(|&v| v > 0.5 * threshold).collect();
+    // Whether it is an outline is judged on the strokes as drawn, not widened by the smoothing;
+    // a pixel brighter than its neighbourhood allows is noise, not ink.
+    let mask: Vec<bool> =
+        item.pixels.iter().zip(&smooth.pixels).map(|(&v, &s)| v > 0.5 * threshold && s > 0.25 * threshold).collect();
     let (crop, crop_mask) = cut(&item, &mask, x0, y0, x1, y1);
     let (crop, filled_outline) = fill_outline(crop, &crop_mask);
     Prepared { image: fit_to_frame(&crop), inverted, filled_outline, empty: false }
+}
+
+/// How many times the smoothed background's noise the item's level is at least: half of it,
+/// the extent's level, leaves out all but a few noise pixels in a 256-pixel picture.
+const NOISE_LEVELS: f32 = 13.0;
+
+/// The spread of the background's noise (a robust standard deviation: 1.48 median absolute
+/// deviations) in the border band, where `flatten_background` fitted the background.
+fn border_noise(g: &Gray) -> f32 {
+    let band = border_band(g.width, g.height);
+    let mut values: Vec<f32> = (0..g.width * g.height)
+        .filter(|&i| on_border(i % g.width, i / g.width, g.width, g.height, band))
+        .map(|i| g.pixels[i])
+        .collect();
+    let median = |v: &mut Vec<f32>| {
+        let mid = v.len() / 2;
+        *v.select_nth_unstable_by(mid, f32::total_cmp).1
+    };
+    let centre = median(&mut values);
+    let mut spread: Vec<f32> = values.iter().map(|v| (v - centre).abs()).collect();
+    1.4826 * median(&mut spread)
+}
+
+/// The border band's width: the outer ~6% of the shorter side.
+fn border_band(w: usize, h: usize) -> usize {
+    ((w.min(h) as f32 * 0.06).ceil() as usize).max(1)
+}
+
+fn on_border(x: usize, y: usize, w: usize, h: usize, band: usize) -> bool {
+    x < band || y < band || x + band >= w || y + band >= h
 }
 
 /// The mean over each pixel's 3x3 neighbourhood (clipped at the edges).
@@ -186,9 +229,10 @@ fn reduce(p: &Gray, side: usize) -> Gray {
 
 /// Fits a quadratic surface `a + bx + cy + dxy + ex² + fy²` to the border band (the outer
 /// ~6% of each side, where the background is), subtracts it, and turns the difference so the
-/// item is light: the result is 0 on the background and grows with contrast to it.
+/// item is light: the result is about 0 on the background (its noise either way) and grows with
+/// contrast to it.
 fn flatten_background(p: &Gray) -> (Gray, bool) {
-    let band = ((p.width.min(p.height) as f32 * 0.06).ceil() as usize).max(1);
+    let band = border_band(p.width, p.height);
     let (w, h) = (p.width as f32, p.height as f32);
     let terms = |x: usize, y: usize| {
         let (u, v) = ((x as f32 + 0.5) / w - 0.5, (y as f32 + 0.5) / h - 0.5);
@@ -199,8 +243,7 @@ fn flatten_background(p: &Gray) -> (Gray, bool) {
     let mut atb = [0f64; 6];
     for y in 0..p.height {
         for x in 0..p.width {
-            let on_border = x < band || y < band || x >= p.width - band || y >= p.height - band;
-            if !on_border {
+            if !on_border(x, y, p.width, p.height, band) {
                 continue;
             }
             let t = terms(x, y);
@@ -228,7 +271,7 @@ fn flatten_background(p: &Gray) -> (Gray, bool) {
     let low = sorted[sorted.len() / 500];
     let high = sorted[sorted.len() - 1 - sorted.len() / 500];
     let inverted = -low > high;
-    let item = diff.iter().map(|&d| if inverted { (-d).max(0.0) } else { d.max(0.0) }).collect();
+    let item = diff.iter().map(|&d| if inverted { -d } else { d }).collect();
     (Gray::new(p.width, p.height, item), inverted)
 }
 
@@ -341,13 +384,6 @@ fn cut(item: &Gray, mask: &[bool], x0: usize, y0: usize, x1: usize, y1: usize) -
 fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
     let (w, h) = (crop.width, crop.height);
     let ink = mask.iter().filter(|&&m| m).count();
-    // Close gaps of a few pixels: thicken the strokes by a radius relative to the item's size.
-    let r = (w.max(h) as f32 / 40.0).ceil().max(1.0) as usize;
-    let outside = reachable_from_border(&box_any(mask, w, h, r), w, h);
-    // The walls were thickened by r to close gaps; the outside grows back by as much, so the
-    // thickening itself never counts as enclosed (an open drawing has no inside).
-    let near_outside = box_any(&outside, w, h, r);
-    let inside: Vec<usize> = (0..w * h).filter(|&i| !near_outside[i] && !mask[i]).collect();
     // An outline is thin strokes around a sizeable enclosed region. Two signs, both needed:
     // eroding the ink by a twentieth of the item's size leaves next to nothing of a pen stroke
     // (under 0.5% in every outline tried; a sandal's straps keep ~5%, a striped coat ~14%,
@@ -356,14 +392,34 @@ fn fill_outline(mut crop: Gray, mask: &[bool]) -> (Gray, bool) {
     // purpose: filling a solid item's holes turns a sandal into a shoe, while an outline left
     // unfilled still has the garment's shape.
     let core = eroded_count(mask, w, h, (w.max(h) / 20).max(1));
-    let is_outline = core * 50 < ink && inside.len() * 4 > ink && inside.len() * 10 > w * h;
-    if !is_outline {
+    if core * 50 >= ink {
         return (crop, false);
     }
-    for i in inside {
-        crop.pixels[i] = crop.pixels[i].max(OUTLINE_FILL);
+    let side = w.max(h) as f32;
+    for share in CLOSING {
+        let inside = enclosed(mask, w, h, (side * share).ceil().max(1.0) as usize);
+        if inside.len() * 4 > ink && inside.len() * 10 > w * h {
+            for i in inside {
+                crop.pixels[i] = crop.pixels[i].max(OUTLINE_FILL);
+            }
+            return (crop, true);
+        }
     }
-    (crop, true)
+    (crop, false)
+}
+
+/// Gap-closing radii tried in turn, as shares of the item's longer side: a stroke drawn by
+/// hand leaves gaps where the pen lifted, a small radius keeps concave parts (between trouser
+/// legs, under a sleeve) open where it closes the gaps.
+const CLOSING: [f32; 2] = [1.0 / 40.0, 1.0 / 16.0];
+
+/// The pixels off the strokes that a disc of radius `r` cannot reach from the border: the
+/// strokes thickened by `r` close gaps up to `2r`, and the outside grows back by as much, so the
+/// thickening itself never counts as enclosed (an open drawing has no inside).
+fn enclosed(mask: &[bool], w: usize, h: usize, r: usize) -> Vec<usize> {
+    let outside = reachable_from_border(&box_any(mask, w, h, r), w, h);
+    let near_outside = box_any(&outside, w, h, r);
+    (0..w * h).filter(|&i| !near_outside[i] && !mask[i]).collect()
 }
 
 /// The pixels reachable from the picture's border without crossing `wall` (4-connected).
